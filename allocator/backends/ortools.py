@@ -1,0 +1,104 @@
+"""OR-Tools' model builder (C++ model held in memory), solved by SCIP or by HiGHS."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+
+from ..domain import RunOptions, SolveStatus
+from ..model.mip import LinearModel
+from .base import FEASIBILITY_TOL, Backend, Feature, RawSolution
+
+
+class _OrToolsBackend(Backend):
+    engine = ""
+    features = frozenset({Feature.INTEGER_VARIABLES, Feature.TIME_LIMIT, Feature.GAP_LIMIT})
+
+    @classmethod
+    def available(cls) -> bool:
+        if importlib.util.find_spec("ortools") is None:
+            return False
+        from ortools.linear_solver.python import model_builder as mb
+
+        return bool(mb.Solver(cls.engine).solver_is_supported())
+
+    def solve(self, model: LinearModel, options: RunOptions) -> RawSolution:
+        from ortools.linear_solver.python import model_builder as mb
+
+        m = mb.Model()
+        helper = m.helper
+        for j in range(model.num_cols):
+            helper.add_var()
+            helper.set_var_lower_bound(j, float(model.col_lb[j]))
+            helper.set_var_upper_bound(j, float(model.col_ub[j]))
+            helper.set_var_integrality(j, bool(model.col_integer[j]))
+            helper.set_var_objective_coefficient(j, float(model.col_obj[j]))
+        helper.set_maximize(True)
+        start, index, value = model.csr()
+        for k in range(model.num_rows):
+            helper.add_linear_constraint()
+            lo, hi = model.row_lb[k], model.row_ub[k]
+            helper.set_constraint_lower_bound(k, float(lo) if np.isfinite(lo) else -np.inf)
+            helper.set_constraint_upper_bound(k, float(hi) if np.isfinite(hi) else np.inf)
+            s, e = start[k], start[k + 1]
+            helper.add_terms_to_constraint(k, index[s:e].tolist(), value[s:e].tolist())
+        solver = mb.Solver(self.engine)
+        if options.time_limit_s is not None:
+            solver.set_time_limit_in_seconds(options.time_limit_s)
+        solver.set_solver_specific_parameters(self.parameters(options))
+        status = solver.solve(m)
+        return self.result(solver, status, m, mb)
+
+    def parameters(self, options: RunOptions) -> str:
+        raise NotImplementedError
+
+    def result(self, solver, status, m, mb) -> RawSolution:  # type: ignore[no-untyped-def]
+        st = mb.SolveStatus
+        if status in (st.OPTIMAL, st.FEASIBLE):
+            values = np.array(solver.values(m.get_variables()), dtype=np.float64)
+            objective = float(solver.objective_value)
+            bound = float(solver.best_objective_bound)
+            if status == st.OPTIMAL:
+                return RawSolution(SolveStatus.optimal, values, objective, bound)
+            return RawSolution(SolveStatus.feasible, values, objective, bound, "OR-Tools: stopped early")
+        if status == st.INFEASIBLE:
+            return RawSolution(SolveStatus.infeasible, message="OR-Tools: infeasible")
+        if status == st.NOT_SOLVED:
+            return RawSolution(SolveStatus.no_solution, message="OR-Tools: no solution before the limit")
+        return RawSolution(SolveStatus.error, message=f"OR-Tools: {status.name}")
+
+
+class OrToolsScipBackend(_OrToolsBackend):
+    name = "ortools-scip"
+    description = "OR-Tools model builder with SCIP (independent of HiGHS)"
+    engine = "scip"
+
+    def parameters(self, options: RunOptions) -> str:
+        return "\n".join(
+            [
+                f"limits/gap = {options.mip_rel_gap!r}",
+                "limits/absgap = 1e-9",
+                f"numerics/feastol = {FEASIBILITY_TOL!r}",
+                f"parallel/maxnthreads = {options.threads}",
+                "randomization/randomseedshift = 0",
+            ]
+        )
+
+
+class OrToolsHighsBackend(_OrToolsBackend):
+    name = "ortools-highs"
+    description = "OR-Tools model builder with its bundled HiGHS"
+    engine = "highs"
+
+    def parameters(self, options: RunOptions) -> str:
+        return "\n".join(
+            [
+                f"mip_rel_gap = {options.mip_rel_gap!r}",
+                "mip_abs_gap = 1e-9",
+                f"primal_feasibility_tolerance = {FEASIBILITY_TOL!r}",
+                f"mip_feasibility_tolerance = {FEASIBILITY_TOL!r}",
+                f"threads = {options.threads}",
+                "random_seed = 0",
+            ]
+        )

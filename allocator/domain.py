@@ -1,0 +1,239 @@
+"""Domain models: the words of the policy as typed, documented data.
+
+No solver, file-format or pandas code lives here. Money is always in euros (EUR); fields whose
+name the contract fixes (``ceiling``, ``cost_2027`` ...) carry an ``_eur`` name in Python and
+the contract's name as alias.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+THEMES: tuple[str, ...] = ("ai", "digital_hybrid", "medtech")
+SECTORS: tuple[str, ...] = ("msz", "vvt", "ggz", "huisartsenzorg")
+NATIONAL_REGION = "NL"
+"""Region code of a national application: exempt from the regional spreading rule."""
+
+Theme = Literal["ai", "digital_hybrid", "medtech"]
+Sector = Literal["msz", "vvt", "ggz", "huisartsenzorg"]
+EUR = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+ELIGIBILITY_CODES: tuple[str, ...] = (
+    "unknown_use_case",
+    "theme_mismatch",
+    "below_impact_bar",
+    "structural_gap",
+    "single_party",
+    "outside_window",
+    "over_project_cap",
+    "zero_cost",
+)
+"""Reason codes of CONTRACT.md, in the order they are checked and reported."""
+
+
+class ModelPlan(BaseModel):
+    """A national model plan (modelplan): one per use case (toepassingsgebied)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(description="use-case id that applications refer to")
+    theme: Theme
+    name_nl: str
+    name_en: str
+    sectors: list[Sector]
+    description: str
+    single_applicant_allowed: bool = Field(
+        False, description="basic requirement 12: may a single provider apply alone"
+    )
+    indicative_fte_per_meur: float | None = Field(
+        None, description="indicative FTE saved per EUR 1M one-off investment (Gupta), if given"
+    )
+    indicative_source: str | None = None
+    source: str = ""
+
+
+class Application(BaseModel):
+    """One application (aanvraag) as submitted. Costs are one-off costs at full scale, in EUR."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+        str_strip_whitespace=True,
+        coerce_numbers_to_str=True,
+    )
+
+    application_id: str = Field(min_length=1, description="unique id")
+    title: str = ""
+    use_case: str = Field(min_length=1, description="id of a model plan; decides the theme")
+    theme: str | None = Field(None, description="if given, must match the use case's theme")
+    sector: Sector | None = None
+    region: str = Field(min_length=1, description="region code, or NL for a national one")
+    lead_insurer: str = ""
+    parties: int = Field(ge=1, description="number of cooperating parties")
+    submitted_at: datetime = Field(description="used only by the fcfs baseline")
+    cost_eur_by_year: dict[int, EUR] = Field(
+        description="one-off cost requested per year at full scale, EUR (columns cost_YYYY)"
+    )
+    fte: float = Field(ge=0, allow_inf_nan=False, description="FTE saved at full scale")
+    structural_cost_eur: EUR = Field(0.0, alias="structural_cost", description="EUR a year")
+    structural_savings_eur: EUR = Field(0.0, alias="structural_savings", description="EUR a year")
+    min_scale: float = Field(
+        1.0, gt=0, le=1, description="smallest workable fraction; 1 = all or nothing"
+    )
+    exclusive_group: str | None = Field(None, description="at most one of a group is awarded")
+    deviates_from_model_plan: bool = Field(False, description="explain instead of comply")
+
+    @property
+    def total_cost_eur(self) -> float:
+        """C_i: the sum of the yearly one-off costs, EUR."""
+        return math.fsum(self.cost_eur_by_year.values())
+
+    @property
+    def fte_per_meur(self) -> float:
+        """FTE saved per EUR 1M of one-off cost (inf for a zero-cost application)."""
+        cost = self.total_cost_eur
+        return math.inf if cost == 0 else self.fte / (cost / 1e6)
+
+
+class RegionTable(BaseModel):
+    """Region codes with population; p_r = population_r / total population."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(description="where the table came from (file or shipped name)")
+    population: dict[str, int] = Field(description="region code -> inhabitants")
+    names: dict[str, str] = Field(default_factory=dict, description="region code -> name")
+
+    @field_validator("population")
+    @classmethod
+    def _positive(cls, value: dict[str, int]) -> dict[str, int]:
+        if not value:
+            raise ValueError("the region table has no rows")
+        bad = [code for code, pop in value.items() if pop <= 0]
+        if bad:
+            raise ValueError(f"population must be > 0 (regions {', '.join(bad)})")
+        if NATIONAL_REGION in value:
+            raise ValueError(f"{NATIONAL_REGION} is reserved for national applications")
+        return value
+
+    def share(self, region: str) -> float:
+        """Population share p_r of a region."""
+        return self.population[region] / sum(self.population.values())
+
+
+class Scenario(BaseModel):
+    """A board scenario: the budget rules an allocation must respect (CONTRACT.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    name: str = "scenario"
+    ceiling_eur: float = Field(
+        alias="ceiling", gt=0, allow_inf_nan=False, description="total over all years, EUR"
+    )
+    theme_budgets_eur: dict[Theme, EUR] = Field(
+        default_factory=dict, alias="theme_budgets", description="cap per theme; absent = none"
+    )
+    year_budgets_eur: dict[int, EUR] = Field(
+        alias="year_budgets", min_length=1, description="cap per funding year, EUR"
+    )
+    carry_over: bool = Field(False, description="unspent budget moves to later years")
+    impact_bar: float = Field(
+        0, ge=0, allow_inf_nan=False, description="minimum FTE per EUR 1M; 0 = off"
+    )
+    project_cap_eur: float | None = Field(
+        None, alias="project_cap", gt=0, description="maximum C_i of one application, EUR"
+    )
+    region_max_factor: float | None = Field(
+        None, gt=0, allow_inf_nan=False, description="region total <= factor * p_r * ceiling"
+    )
+    regions: Path | None = Field(None, description="region table CSV; default: shipped provinces")
+
+    @model_validator(mode="after")
+    def _years_are_plausible(self) -> Scenario:
+        bad = [y for y in self.year_budgets_eur if not 2000 <= y <= 2100]
+        if bad:
+            raise ValueError(f"year_budgets has implausible years: {bad}")
+        return self
+
+    @property
+    def years(self) -> list[int]:
+        """Funding years, ascending."""
+        return sorted(self.year_budgets_eur)
+
+
+class Method(str, enum.Enum):
+    """How awards are chosen."""
+
+    optimal = "optimal"
+    fcfs = "fcfs"
+    greedy = "greedy"
+
+
+class SolveStatus(str, enum.Enum):
+    """Our own status; no backend's codes leak past the solver layer."""
+
+    optimal = "optimal"
+    feasible = "feasible"  # a solution, optimality not proven (time limit); see bound and gap
+    infeasible = "infeasible"
+    no_solution = "no_solution"  # stopped (time limit) before any solution was found
+    error = "error"
+
+    @property
+    def has_solution(self) -> bool:
+        return self in (SolveStatus.optimal, SolveStatus.feasible)
+
+
+class AwardStatus(str, enum.Enum):
+    awarded = "awarded"
+    partial = "partial"
+    rejected = "rejected"
+    ineligible = "ineligible"
+
+
+class Award(BaseModel):
+    """The decision on one application."""
+
+    model_config = ConfigDict(frozen=True)
+
+    application_id: str
+    status: AwardStatus
+    scale: float = Field(ge=0, le=1, description="fraction of the request awarded")
+    awarded_amount_eur: float = Field(ge=0, description="scale * C_i, EUR")
+    awarded_fte: float = Field(ge=0, description="scale * fte")
+    reason: str = Field("", description="eligibility codes, or why not fully funded")
+
+
+class RunOptions(BaseModel):
+    """All options of one run, in one object."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    method: Method = Method.optimal
+    solver: str = Field("highs", description="backend name, see allocator.backends")
+    time_limit_s: float | None = Field(None, gt=0, description="solver wall-clock limit")
+    mip_rel_gap: float = Field(
+        1e-7, ge=0, lt=1, description="relative gap at which a solution counts as optimal"
+    )
+    threads: int = Field(1, ge=1, description="solver threads (1 keeps runs reproducible)")
+
+
+class SolveResult(BaseModel):
+    """What a run produced; read ``status`` before anything else."""
+
+    method: Method
+    solver: str | None = Field(None, description="backend used (optimal method only)")
+    status: SolveStatus
+    objective_fte: float | None = Field(None, description="total awarded FTE")
+    total_awarded_eur: float | None = None
+    bound: float | None = Field(None, description="proven upper bound on the FTE")
+    gap: float | None = Field(None, description="relative gap (bound - objective) / bound")
+    awards: list[Award] = Field(default_factory=list)
+    timings_s: dict[str, float] = Field(default_factory=dict)
+    message: str = ""

@@ -1,0 +1,1 @@
+"""Reading and writing files; no solver code here."""

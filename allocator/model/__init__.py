@@ -1,0 +1,1 @@
+"""Backend-independent optimisation model: budget rows, then the MIP built from them."""

@@ -1,0 +1,127 @@
+"""The mixed-integer program of CONTRACT.md as plain arrays, independent of any solver.
+
+Columns: per eligible application i one scale column s_i. An all-or-nothing application
+(min_scale = 1) has a binary s_i and nothing else; one that may be scaled has a continuous
+s_i in [0, 1] and a binary choice z_i, linked by ``scale_max:<id>`` (s_i <= z_i) and
+``scale_min:<id>`` (s_i >= min_scale_i z_i). Exclusive groups limit the choices
+(``exclusive:<group>``). Money is in millions of euros inside the model (coefficients of order
+1-100 keep the solvers' tolerances far below one euro); the budget rows come from
+``AllocationProblem`` with their names unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .problem import AllocationProblem, ConstraintInfo
+
+MONEY_UNIT_EUR = 1e6
+"""One unit of money inside the model, in euros."""
+
+
+@dataclass
+class LinearModel:
+    """maximise col_obj @ x  s.t.  row_lb <= A x <= row_ub,  col_lb <= x <= col_ub."""
+
+    col_names: list[str]
+    col_lb: np.ndarray
+    col_ub: np.ndarray
+    col_obj: np.ndarray
+    col_integer: np.ndarray  # bool
+    rows: list[ConstraintInfo]
+    row_lb: np.ndarray
+    row_ub: np.ndarray
+    a_row: np.ndarray  # COO triplets
+    a_col: np.ndarray
+    a_val: np.ndarray
+    scale_col: np.ndarray  # (n_apps,) column of s_i
+    choice_col: np.ndarray  # (n_apps,) column of z_i (= scale_col when all-or-nothing)
+
+    @property
+    def num_cols(self) -> int:
+        return len(self.col_names)
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.rows)
+
+    def csc(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Column-wise compressed matrix (start, index, value), int32 indices."""
+        order = np.lexsort((self.a_row, self.a_col))
+        counts = np.bincount(self.a_col, minlength=self.num_cols)
+        start = np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
+        return start, self.a_row[order].astype(np.int32), self.a_val[order]
+
+    def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Row-wise compressed matrix (start, index, value), int32 indices."""
+        order = np.lexsort((self.a_col, self.a_row))
+        counts = np.bincount(self.a_row, minlength=self.num_rows)
+        start = np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
+        return start, self.a_col[order].astype(np.int32), self.a_val[order]
+
+
+def build_mip(problem: AllocationProblem) -> LinearModel:
+    """The MIP for ``problem``, vectorised: no Python loop over applications' coefficients."""
+    n = problem.n
+    partial = np.flatnonzero(problem.min_scale < 1.0)
+    n_z = len(partial)
+    choice_col = np.arange(n)
+    choice_col[partial] = n + np.arange(n_z)
+
+    col_names = problem.app_ids + [f"choice:{problem.app_ids[i]}" for i in partial]
+    col_lb = np.zeros(n + n_z)
+    col_ub = np.ones(n + n_z)
+    col_obj = np.concatenate((problem.fte, np.zeros(n_z)))
+    col_integer = np.ones(n + n_z, dtype=bool)
+    col_integer[partial] = False
+
+    rows = list(problem.rows)
+    row_ub = [np.asarray(problem.rhs_eur, dtype=np.float64) / MONEY_UNIT_EUR]
+    row_lb = [np.full(len(rows), -np.inf)]
+    b_row, b_app, b_coef = problem.triplets()
+    a_row, a_col, a_val = [b_row], [b_app], [b_coef / MONEY_UNIT_EUR]
+
+    # exclusive:<group>: sum of choices <= 1 (a group of one is no restriction)
+    for group in sorted(problem.groups):
+        members = problem.groups[group]
+        if len(members) < 2:
+            continue
+        k = len(rows)
+        rows.append(ConstraintInfo(f"exclusive:{group}", "exclusive", group))
+        row_lb.append(np.array([-np.inf]))
+        row_ub.append(np.array([1.0]))
+        a_row.append(np.full(len(members), k))
+        a_col.append(choice_col[members])
+        a_val.append(np.ones(len(members)))
+
+    # scale_max:<id>: s_i - z_i <= 0 ; scale_min:<id>: s_i - m_i z_i >= 0
+    if n_z:
+        first = len(rows)
+        ids = [problem.app_ids[i] for i in partial]
+        rows += [ConstraintInfo(f"scale_max:{a}", "scale_max", a) for a in ids]
+        rows += [ConstraintInfo(f"scale_min:{a}", "scale_min", a) for a in ids]
+        upper_rows = first + np.arange(n_z)
+        lower_rows = first + n_z + np.arange(n_z)
+        row_lb += [np.full(n_z, -np.inf), np.zeros(n_z)]
+        row_ub += [np.zeros(n_z), np.full(n_z, np.inf)]
+        a_row += [upper_rows, upper_rows, lower_rows, lower_rows]
+        a_col += [partial, choice_col[partial], partial, choice_col[partial]]
+        a_val += [np.ones(n_z), -np.ones(n_z), np.ones(n_z), -problem.min_scale[partial]]
+
+    return LinearModel(
+        col_names=col_names,
+        col_lb=col_lb,
+        col_ub=col_ub,
+        col_obj=col_obj,
+        col_integer=col_integer,
+        rows=rows,
+        row_lb=np.concatenate(row_lb),
+        row_ub=np.concatenate(row_ub),
+        a_row=np.concatenate(a_row).astype(np.int64),
+        a_col=np.concatenate(a_col).astype(np.int64),
+        a_val=np.concatenate(a_val).astype(np.float64),
+        scale_col=np.arange(n),
+        choice_col=choice_col,
+    )

@@ -1,0 +1,177 @@
+"""The allocation problem in columns: eligible applications and their budget rows.
+
+One function per budget family builds the rows of that family; every row has a name in the
+scheme ``family:entity`` (``ceiling``, ``theme:ai``, ``year:2028``, ``region:PV26``) kept in a
+registry. The fcfs/greedy walk, the MIP builder and the explanations all use this one
+description, so the budget rules exist in exactly one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..domain import THEMES, Application, RegionTable, Scenario
+
+
+@dataclass(frozen=True)
+class ConstraintInfo:
+    """Registry entry: what a named constraint is about."""
+
+    name: str
+    family: str  # ceiling, theme, year, region, exclusive, scale_min, scale_max
+    entity: str  # the theme, year, region, group or application_id; "" for the ceiling
+
+
+@dataclass
+class AllocationProblem:
+    """Eligible applications (sorted by application_id) and their budget rows.
+
+    Budget row k reads: sum_i coef[k, i] * s_i <= rhs_eur[k], with coef in EUR.
+    """
+
+    app_ids: list[str]
+    fte: np.ndarray  # (n,) FTE at full scale
+    cost_eur: np.ndarray  # (n,) C_i
+    cost_by_year_eur: np.ndarray  # (n, n_years) over scenario.years
+    min_scale: np.ndarray  # (n,)
+    years: list[int]
+    groups: dict[str, list[int]]  # exclusive group -> app indices (only groups of >= 1 app)
+    rows: list[ConstraintInfo] = field(default_factory=list)
+    rhs_eur: list[float] = field(default_factory=list)
+    coo_row: list[np.ndarray] = field(default_factory=list)
+    coo_app: list[np.ndarray] = field(default_factory=list)
+    coo_coef: list[np.ndarray] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.app_ids)
+
+    def add_row(self, info: ConstraintInfo, rhs_eur: float, apps: np.ndarray, coef: np.ndarray) -> None:
+        k = len(self.rows)
+        self.rows.append(info)
+        self.rhs_eur.append(float(rhs_eur))
+        keep = coef != 0
+        self.coo_row.append(np.full(int(keep.sum()), k, dtype=np.int64))
+        self.coo_app.append(np.asarray(apps, dtype=np.int64)[keep])
+        self.coo_coef.append(np.asarray(coef, dtype=np.float64)[keep])
+
+    def triplets(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, app, coef EUR) of all budget rows."""
+        if not self.rows:
+            empty = np.zeros(0)
+            return empty.astype(np.int64), empty.astype(np.int64), empty
+        return (
+            np.concatenate(self.coo_row),
+            np.concatenate(self.coo_app),
+            np.concatenate(self.coo_coef),
+        )
+
+    def row_index(self) -> dict[str, int]:
+        return {info.name: k for k, info in enumerate(self.rows)}
+
+
+def build_problem(
+    apps: list[Application], scenario: Scenario, regions: RegionTable, themes: dict[str, str]
+) -> AllocationProblem:
+    """Columns for the eligible ``apps`` and the budget rows of ``scenario``.
+
+    ``themes`` maps application_id to its theme (from its model plan). Applications are
+    ordered by application_id, never by file order, so results do not depend on row order.
+    """
+    apps = sorted(apps, key=lambda a: a.application_id)
+    years = scenario.years
+    by_year = np.array(
+        [[a.cost_eur_by_year.get(y, 0.0) for y in years] for a in apps], dtype=np.float64
+    ).reshape(len(apps), len(years))
+    groups: dict[str, list[int]] = {}
+    for i, a in enumerate(apps):
+        if a.exclusive_group is not None:
+            groups.setdefault(a.exclusive_group, []).append(i)
+    problem = AllocationProblem(
+        app_ids=[a.application_id for a in apps],
+        fte=np.array([a.fte for a in apps], dtype=np.float64),
+        cost_eur=np.array([a.total_cost_eur for a in apps], dtype=np.float64),
+        cost_by_year_eur=by_year,
+        min_scale=np.array([a.min_scale for a in apps], dtype=np.float64),
+        years=years,
+        groups=groups,
+    )
+    app_theme = np.array([themes[a.application_id] for a in apps], dtype=object)
+    app_region = np.array([a.region for a in apps], dtype=object)
+    add_ceiling(problem, scenario)
+    add_theme_budgets(problem, scenario, app_theme)
+    add_year_budgets(problem, scenario)
+    add_region_caps(problem, scenario, regions, app_region)
+    return problem
+
+
+def add_ceiling(problem: AllocationProblem, scenario: Scenario) -> None:
+    """ceiling: sum_i s_i C_i <= ceiling."""
+    problem.add_row(
+        ConstraintInfo("ceiling", "ceiling", ""),
+        scenario.ceiling_eur,
+        np.arange(problem.n),
+        problem.cost_eur,
+    )
+
+
+def add_theme_budgets(problem: AllocationProblem, scenario: Scenario, app_theme: np.ndarray) -> None:
+    """theme:<t>: sum over i in t of s_i C_i <= theme_budgets[t] (themes without a cap: none)."""
+    for theme in THEMES:
+        if theme in scenario.theme_budgets_eur:
+            members = np.flatnonzero(app_theme == theme)
+            problem.add_row(
+                ConstraintInfo(f"theme:{theme}", "theme", theme),
+                scenario.theme_budgets_eur[theme],
+                members,
+                problem.cost_eur[members],
+            )
+
+
+def add_year_budgets(problem: AllocationProblem, scenario: Scenario) -> None:
+    """year:<y>: spend in y <= budget of y; with carry_over the caps are cumulative."""
+    cumulative_cost = np.cumsum(problem.cost_by_year_eur, axis=1)
+    cumulative_budget = 0.0
+    everyone = np.arange(problem.n)
+    for j, year in enumerate(problem.years):
+        budget = scenario.year_budgets_eur[year]
+        cumulative_budget += budget
+        if scenario.carry_over:
+            problem.add_row(
+                ConstraintInfo(f"year:{year}", "year", str(year)),
+                cumulative_budget,
+                everyone,
+                cumulative_cost[:, j],
+            )
+        else:
+            problem.add_row(
+                ConstraintInfo(f"year:{year}", "year", str(year)),
+                budget,
+                everyone,
+                problem.cost_by_year_eur[:, j],
+            )
+
+
+def add_region_caps(
+    problem: AllocationProblem, scenario: Scenario, regions: RegionTable, app_region: np.ndarray
+) -> None:
+    """region:<r>: sum over i in r of s_i C_i <= factor * p_r * ceiling; NL is exempt.
+
+    A row is made for every region of the table, also one without applications, so shadow
+    prices and reports cover all regions.
+    """
+    if scenario.region_max_factor is None:
+        return
+    for region in sorted(regions.population):
+        members = np.flatnonzero(app_region == region)
+        cap = scenario.region_max_factor * regions.share(region) * scenario.ceiling_eur
+        problem.add_row(
+            ConstraintInfo(f"region:{region}", "region", region),
+            cap,
+            members,
+            problem.cost_eur[members],
+        )
+
+
