@@ -25,7 +25,9 @@ class WalkResult:
 
 def fcfs_order(problem: AllocationProblem, submitted_at: dict[str, object]) -> list[int]:
     """By submitted_at, then application_id."""
-    return sorted(range(problem.n), key=lambda i: (submitted_at[problem.app_ids[i]], problem.app_ids[i]))
+    return sorted(
+        range(problem.n), key=lambda i: (submitted_at[problem.app_ids[i]], problem.app_ids[i])
+    )
 
 
 def greedy_order(problem: AllocationProblem) -> list[int]:

@@ -49,7 +49,9 @@ def shipped_regions(name: str = DEFAULT_REGION_TABLE) -> RegionTable:
     from .io.inputs import load_regions
 
     if name not in SHIPPED_REGION_TABLES:
-        raise KeyError(f"unknown shipped region table {name!r}; known: {sorted(SHIPPED_REGION_TABLES)}")
+        raise KeyError(
+            f"unknown shipped region table {name!r}; known: {sorted(SHIPPED_REGION_TABLES)}"
+        )
     path = _resource("allocator.data", "regions/" + SHIPPED_REGION_TABLES[name])
     return load_regions(path, name=name)
 

@@ -37,17 +37,39 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--applications", "-a", type=click.Path(dir_okay=False), help="CSV or XLSX; default: shipped sample")
-@click.option("--scenario", "-s", type=click.Path(dir_okay=False), help="YAML; default: scenarios/baseline.yaml")
+@click.option(
+    "--applications",
+    "-a",
+    type=click.Path(dir_okay=False),
+    help="CSV or XLSX; default: shipped sample",
+)
+@click.option(
+    "--scenario",
+    "-s",
+    type=click.Path(dir_okay=False),
+    help="YAML; default: scenarios/baseline.yaml",
+)
 @click.option("--out", "-o", type=click.Path(file_okay=False), default="out", show_default=True)
-@click.option("--method", "-m", type=click.Choice(["optimal", "fcfs", "greedy"]), default="optimal", show_default=True)
-@click.option("--solver", default=None, help="backend (see `allocator solvers`); default: fastest measured")
+@click.option(
+    "--method",
+    "-m",
+    type=click.Choice(["optimal", "fcfs", "greedy"]),
+    default="optimal",
+    show_default=True,
+)
+@click.option(
+    "--solver", default=None, help="backend (see `allocator solvers`); default: fastest measured"
+)
 @click.option("--time-limit", type=float, default=None, help="solver limit in seconds")
-@click.option("--gap", type=float, default=1e-7, show_default=True, help="relative MIP gap counted as optimal")
+@click.option(
+    "--gap", type=float, default=1e-7, show_default=True, help="relative MIP gap counted as optimal"
+)
 @click.option("--threads", type=int, default=1, show_default=True)
 @click.option("--xlsx/--no-xlsx", default=True, show_default=True, help="also write awards.xlsx")
 @click.option("--quiet", "-q", is_flag=True, help="no summary table")
-def solve(applications, scenario, out, method, solver, time_limit, gap, threads, xlsx, quiet) -> None:  # type: ignore[no-untyped-def]
+def solve(
+    applications, scenario, out, method, solver, time_limit, gap, threads, xlsx, quiet
+) -> None:  # type: ignore[no-untyped-def]
     """Select and scale applications; write awards.csv, awards.xlsx and summary.json to OUT."""
     from .backends import DEFAULT_SOLVER
     from .domain import RunOptions
@@ -58,8 +80,11 @@ def solve(applications, scenario, out, method, solver, time_limit, gap, threads,
     try:
         scen, regions, submission = _load(applications, scenario)
         options = RunOptions(
-            method=method, solver=solver or DEFAULT_SOLVER, time_limit_s=time_limit,
-            mip_rel_gap=gap, threads=threads,
+            method=method,
+            solver=solver or DEFAULT_SOLVER,
+            time_limit_s=time_limit,
+            mip_rel_gap=gap,
+            threads=threads,
         )
         t_read = time.perf_counter()
         alloc = allocate(submission.applications, scen, options, regions=regions)
@@ -86,7 +111,12 @@ def solve(applications, scenario, out, method, solver, time_limit, gap, threads,
 
 @main.command()
 @click.option("--applications", "-a", type=click.Path(dir_okay=False), required=True)
-@click.option("--scenario", "-s", type=click.Path(dir_okay=False), help="YAML; default: scenarios/baseline.yaml")
+@click.option(
+    "--scenario",
+    "-s",
+    type=click.Path(dir_okay=False),
+    help="YAML; default: scenarios/baseline.yaml",
+)
 def validate(applications, scenario) -> None:  # type: ignore[no-untyped-def]
     """Check an applications file against the contract without solving."""
     from .catalog import model_plans
@@ -99,7 +129,9 @@ def validate(applications, scenario) -> None:  # type: ignore[no-untyped-def]
         return
     reasons = check_all(submission.applications, scen, model_plans())
     bad = {k: v for k, v in reasons.items() if v}
-    click.echo(f"{submission.file}: {len(submission.applications)} applications read, no input errors")
+    click.echo(
+        f"{submission.file}: {len(submission.applications)} applications read, no input errors"
+    )
     if submission.ignored_columns:
         click.echo(f"  ignored columns: {', '.join(submission.ignored_columns)}")
     click.echo(f"  eligible under {scen.name!r}: {len(reasons) - len(bad)}; ineligible: {len(bad)}")
@@ -108,22 +140,41 @@ def validate(applications, scenario) -> None:  # type: ignore[no-untyped-def]
 
 
 @main.command()
-@click.option("--n", "count", type=int, default=300, show_default=True, help="number of applications")
+@click.option(
+    "--n", "count", type=int, default=300, show_default=True, help="number of applications"
+)
 @click.option("--seed", type=int, default=2026, show_default=True)
 @click.option("--out", "-o", type=click.Path(dir_okay=False), required=True, help="CSV to write")
-@click.option("--regions", type=click.Choice(["provinces", "ggd"]), default=None, help="shipped region table")
-@click.option("--synthetic-regions", type=int, default=None, help="make N synthetic regions instead")
-@click.option("--regions-out", type=click.Path(dir_okay=False), help="write the region table used here")
-@click.option("--oversubscription", type=float, default=2.5, show_default=True, help="total request / ceiling")
+@click.option(
+    "--regions", type=click.Choice(["provinces", "ggd"]), default=None, help="shipped region table"
+)
+@click.option(
+    "--synthetic-regions", type=int, default=None, help="make N synthetic regions instead"
+)
+@click.option(
+    "--regions-out", type=click.Path(dir_okay=False), help="write the region table used here"
+)
+@click.option(
+    "--oversubscription", type=float, default=2.5, show_default=True, help="total request / ceiling"
+)
 @click.option("--ceiling", type=float, default=600e6, show_default=True, help="EUR")
-def generate(count, seed, out, regions, synthetic_regions, regions_out, oversubscription, ceiling) -> None:  # type: ignore[no-untyped-def]
+def generate(
+    count, seed, out, regions, synthetic_regions, regions_out, oversubscription, ceiling
+) -> None:  # type: ignore[no-untyped-def]
     """Write a SYNTHETIC submission (plausible shapes, no real applications)."""
     from .catalog import shipped_regions
-    from .generate import generate_rows, regions_to_csv, rows_to_csv, synthetic_regions as make_regions
+    from .generate import generate_rows, regions_to_csv, rows_to_csv
+    from .generate import synthetic_regions as make_regions
     from .io.outputs import write_atomically
 
-    table = make_regions(synthetic_regions) if synthetic_regions else shipped_regions(regions or "provinces")
-    rows = generate_rows(count, table, seed=seed, ceiling_eur=ceiling, oversubscription=oversubscription)
+    table = (
+        make_regions(synthetic_regions)
+        if synthetic_regions
+        else shipped_regions(regions or "provinces")
+    )
+    rows = generate_rows(
+        count, table, seed=seed, ceiling_eur=ceiling, oversubscription=oversubscription
+    )
     target = Path(out)
     write_atomically(target.parent, {target.name: rows_to_csv(rows).encode("utf-8")})
     if regions_out:

@@ -77,7 +77,9 @@ def allocate(
     else:
         t1 = time.perf_counter()
         if options.method is Method.fcfs:
-            order = baselines.fcfs_order(problem, {a.application_id: a.submitted_at for a in eligible})
+            order = baselines.fcfs_order(
+                problem, {a.application_id: a.submitted_at for a in eligible}
+            )
         else:
             order = baselines.greedy_order(problem)
         walked = baselines.walk(problem, order)
@@ -116,6 +118,7 @@ def _optimal(problem: AllocationProblem, options: RunOptions, timings: dict[str,
     if not raw.status.has_solution or raw.values is None:
         return raw.status, None, {}, extra
     scale = snap_scales(problem, raw.values[model.scale_col], raw.values[model.choice_col])
+    scale = trim_overshoot(problem, scale)
     return raw.status, scale, optimal_reasons(problem, scale), extra
 
 
@@ -127,6 +130,41 @@ def snap_scales(problem: AllocationProblem, s: np.ndarray, z: np.ndarray) -> np.
     s = np.where(np.abs(s - 1.0) <= SNAP_TOL, 1.0, s)
     s = np.where(chosen & (np.abs(s - m) <= SNAP_TOL), m, s)
     return s
+
+
+TRIM_MARGIN_EUR = 1e-6
+"""Room left under a budget a solver overshot within its tolerance (see trim_overshoot)."""
+
+
+def trim_overshoot(problem: AllocationProblem, scale: np.ndarray) -> np.ndarray:
+    """Shave the sub-cent overshoot that solver tolerances leave on a full budget.
+
+    The solvers keep budgets to EUR 0.001; the award table should keep them exactly, whatever
+    order a reader sums it in. Where a row is over, the largest partial award in it above its
+    min_scale gives up the excess plus EUR 1e-6 (an FTE change of order 1e-10).
+    """
+    scale = scale.copy()
+    rows, apps, coefs = problem.triplets()
+    rhs = np.asarray(problem.rhs_eur)
+    for _ in range(len(problem.rows) + 1):
+        usage = row_usage(problem, scale)
+        over = np.flatnonzero(usage > rhs)
+        if len(over) == 0:
+            break
+        k = over[0]
+        excess = usage[k] - rhs[k] + TRIM_MARGIN_EUR
+        mine = (rows == k) & (coefs > 0)
+        cand = [
+            (coefs[j] * scale[apps[j]], apps[j], coefs[j])
+            for j in np.flatnonzero(mine)
+            if problem.min_scale[apps[j]] < scale[apps[j]] < 1.0
+            and (scale[apps[j]] - problem.min_scale[apps[j]]) * coefs[j] > excess
+        ]
+        if not cand:
+            break  # only whole awards in the row: their sum is exact to the euro already
+        _, i, c = max(cand)
+        scale[i] -= excess / c
+    return scale
 
 
 def row_usage(problem: AllocationProblem, scale: np.ndarray) -> np.ndarray:
@@ -142,7 +180,8 @@ def optimal_reasons(problem: AllocationProblem, scale: np.ndarray) -> dict[int, 
     rows, apps, coefs = problem.triplets()
     names = [info.name for info in problem.rows]
     chosen_in_group = {
-        g: [problem.app_ids[i] for i in members if scale[i] > 0] for g, members in problem.groups.items()
+        g: [problem.app_ids[i] for i in members if scale[i] > 0]
+        for g, members in problem.groups.items()
     }
     group_of = {i: g for g, members in problem.groups.items() for i in members}
     reasons: dict[int, str] = {}
@@ -150,16 +189,26 @@ def optimal_reasons(problem: AllocationProblem, scale: np.ndarray) -> dict[int, 
         mine = apps == i
         my_rows, my_coef = rows[mine], coefs[mine]
         if scale[i] > 0:
-            tight = [names[k] for k, c in zip(my_rows, my_coef) if c > 0 and slack[k] <= BUDGET_TOL_EUR * 100]
+            tight = [
+                names[k]
+                for k, c in zip(my_rows, my_coef)
+                if c > 0 and slack[k] <= BUDGET_TOL_EUR * 100
+            ]
             reasons[i] = "scaled down: budget full under " + (", ".join(tight) or "no row (gap)")
             continue
         group = group_of.get(i)
-        others = [a for a in chosen_in_group.get(group, []) if a != problem.app_ids[i]] if group else []
+        others = (
+            [a for a in chosen_in_group.get(group, []) if a != problem.app_ids[i]] if group else []
+        )
         if others:
             reasons[i] = f"exclusive group {group}: {others[0]} gives more FTE"
             continue
         need = problem.min_scale[i] * my_coef
-        full = [names[k] for k, c, n in zip(my_rows, my_coef, need) if c > 0 and slack[k] < n - BUDGET_TOL_EUR]
+        full = [
+            names[k]
+            for k, c, n in zip(my_rows, my_coef, need)
+            if c > 0 and slack[k] < n - BUDGET_TOL_EUR
+        ]
         if full:
             reasons[i] = "not funded: not enough budget left under " + ", ".join(full)
         elif problem.fte[i] == 0:
@@ -193,20 +242,36 @@ def _result(
     for app in applications:
         codes = reasons[app.application_id]
         if codes:
-            awards.append(Award(application_id=app.application_id, status=AwardStatus.ineligible,
-                                scale=0.0, awarded_amount_eur=0.0, awarded_fte=0.0, reason=";".join(codes)))
+            awards.append(
+                Award(
+                    application_id=app.application_id,
+                    status=AwardStatus.ineligible,
+                    scale=0.0,
+                    awarded_amount_eur=0.0,
+                    awarded_fte=0.0,
+                    reason=";".join(codes),
+                )
+            )
             continue
         i = index[app.application_id]
         s = float(scale[i])
-        st = AwardStatus.awarded if s >= 1.0 else AwardStatus.partial if s > 0 else AwardStatus.rejected
-        awards.append(Award(
-            application_id=app.application_id,
-            status=st,
-            scale=s,
-            awarded_amount_eur=s * float(problem.cost_eur[i]),
-            awarded_fte=s * float(problem.fte[i]),
-            reason=notes.get(i, ""),
-        ))
+        st = (
+            AwardStatus.awarded
+            if s >= 1.0
+            else AwardStatus.partial
+            if s > 0
+            else AwardStatus.rejected
+        )
+        awards.append(
+            Award(
+                application_id=app.application_id,
+                status=st,
+                scale=s,
+                awarded_amount_eur=s * float(problem.cost_eur[i]),
+                awarded_fte=s * float(problem.fte[i]),
+                reason=notes.get(i, ""),
+            )
+        )
     objective = math.fsum(a.awarded_fte for a in awards)
     total = math.fsum(a.awarded_amount_eur for a in awards)
     bound = extra.get("bound")

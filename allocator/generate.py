@@ -41,7 +41,13 @@ USE_CASE_SHAPE: dict[str, tuple[float, float]] = {
     "mt-vacuum-wound-therapy": (0.05, 26.0),
     "mt-stoma-sensor": (0.06, 28.0),
 }
-YEAR_PROFILES = ((0.5, 0.5, 0.0), (0.4, 0.4, 0.2), (0.34, 0.33, 0.33), (0.2, 0.4, 0.4), (0.6, 0.4, 0.0))
+YEAR_PROFILES = (
+    (0.5, 0.5, 0.0),
+    (0.4, 0.4, 0.2),
+    (0.34, 0.33, 0.33),
+    (0.2, 0.4, 0.4),
+    (0.6, 0.4, 0.0),
+)
 INSURERS = ("Zilveren Kruis", "VGZ", "CZ", "Menzis", "DSW", "Zorg en Zekerheid", "ONVZ", "ENO")
 YEARS = (2027, 2028, 2029)
 COLUMNS = [
@@ -52,7 +58,11 @@ COLUMNS = [
 
 
 def generate_rows(
-    n: int, regions: RegionTable, seed: int = 2026, ceiling_eur: float = 600e6, oversubscription: float = 2.5
+    n: int,
+    regions: RegionTable,
+    seed: int = 2026,
+    ceiling_eur: float = 600e6,
+    oversubscription: float = 2.5,
 ) -> list[dict[str, object]]:
     """``n`` synthetic application rows (CSV columns of CONTRACT.md), deterministic in ``seed``."""
     rng = np.random.default_rng(seed)
@@ -67,12 +77,16 @@ def generate_rows(
     raw_cost = rng.lognormal(np.log(2.0e6), 0.9, size=n)
     cost = raw_cost * (oversubscription * ceiling_eur / raw_cost.sum())
     cost = np.maximum(np.round(cost / 1000) * 1000, 1000.0)
-    impact = np.array([USE_CASE_SHAPE[use_cases[u]][1] for u in uc]) * rng.lognormal(0, 0.45, size=n)
+    impact = np.array([USE_CASE_SHAPE[use_cases[u]][1] for u in uc]) * rng.lognormal(
+        0, 0.45, size=n
+    )
     fte = np.round(impact * cost / 1e6, 1)
     profile = rng.integers(len(YEAR_PROFILES), size=n)
     start = datetime(2026, 10, 1, 9, 0, 0)
     submitted = rng.integers(0, 45 * 24 * 3600, size=n)
-    min_scale = np.where(rng.random(n) < 0.45, 1.0, np.round(rng.uniform(0.3, 0.9, size=n) * 20) / 20)
+    min_scale = np.where(
+        rng.random(n) < 0.45, 1.0, np.round(rng.uniform(0.3, 0.9, size=n) * 20) / 20
+    )
     structural = rng.random(n) < 0.25
     kind = rng.random(n)  # picks the rare ineligible rows
 
@@ -107,7 +121,9 @@ def generate_rows(
         }
         if structural[i]:
             row["structural_cost"] = float(np.round(cost[i] * rng.uniform(0.05, 0.2), -3))
-            row["structural_savings"] = float(np.round(row["structural_cost"] * rng.uniform(1.0, 3.0), -3))  # type: ignore[arg-type]
+            row["structural_savings"] = float(
+                np.round(row["structural_cost"] * rng.uniform(1.0, 3.0), -3)
+            )  # type: ignore[arg-type]
         _make_rare_ineligible(row, kind[i])
         rows.append(row)
     _pair_exclusive(rows, rng)
@@ -162,7 +178,9 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def synthetic_regions(count: int = 38, seed: int = 38, total_population: int = 17_947_684) -> RegionTable:
+def synthetic_regions(
+    count: int = 38, seed: int = 38, total_population: int = 17_947_684
+) -> RegionTable:
     """SYNTHETIC region table (e.g. the 38 IZA regions, whose populations are not public)."""
     rng = np.random.default_rng(seed)
     weights = rng.lognormal(0, 0.5, size=count)
@@ -179,5 +197,7 @@ def synthetic_regions(count: int = 38, seed: int = 38, total_population: int = 1
 def regions_to_csv(table: RegionTable) -> str:
     lines = ["region,name,population,source"]
     for code in sorted(table.population):
-        lines.append(f"{code},{table.names.get(code, code)},{table.population[code]},SYNTHETIC (allocator generate)")
+        lines.append(
+            f"{code},{table.names.get(code, code)},{table.population[code]},SYNTHETIC (allocator generate)"
+        )
     return "\n".join(lines) + "\n"

@@ -112,7 +112,9 @@ def by_region(alloc: Allocation) -> list[Row]:
                 "awarded_fte": math.fsum(w.awarded_fte for _, w in pairs),
                 "applications": len(pairs),
                 "applications_funded": sum(w.scale > 0 for _, w in pairs),
-                "eur_per_inhabitant": None if code == NATIONAL_REGION else awarded / regions.population[code],
+                "eur_per_inhabitant": None
+                if code == NATIONAL_REGION
+                else awarded / regions.population[code],
             }
         )
     return rows
@@ -140,7 +142,13 @@ def constraint_rows(alloc: Allocation) -> list[Row]:
                 scale[index[w.application_id]] = w.scale
         usage = row_usage(alloc.problem, scale).tolist()
     return [
-        {"constraint": info.name, "family": info.family, "limit": rhs, "used": used, "slack": rhs - used}
+        {
+            "constraint": info.name,
+            "family": info.family,
+            "limit": rhs,
+            "used": used,
+            "slack": rhs - used,
+        }
         for info, rhs, used in zip(alloc.problem.rows, alloc.problem.rhs_eur, usage)
     ]
 

@@ -13,7 +13,9 @@ def _eur(value: float | None) -> str:
     return "-" if value is None else f"EUR {value:,.0f}"
 
 
-def print_summary(alloc: Allocation, out: object, ignored: list[str], timings: dict[str, float]) -> None:
+def print_summary(
+    alloc: Allocation, out: object, ignored: list[str], timings: dict[str, float]
+) -> None:
     console = Console(stderr=False)
     r = alloc.result
     s = results.summary(alloc)
@@ -23,7 +25,9 @@ def print_summary(alloc: Allocation, out: object, ignored: list[str], timings: d
         head.add_row("solver", r.solver)
     if r.objective_fte is not None:
         head.add_row("FTE saved", f"{r.objective_fte:,.1f}")
-        head.add_row("awarded", f"{_eur(r.total_awarded_eur)} of {_eur(alloc.scenario.ceiling_eur)}")
+        head.add_row(
+            "awarded", f"{_eur(r.total_awarded_eur)} of {_eur(alloc.scenario.ceiling_eur)}"
+        )
     if r.bound is not None:
         head.add_row("bound / gap", f"{r.bound:,.2f} / {r.gap:.2e}")
     head.add_row("applications", ", ".join(f"{k} {v}" for k, v in s["counts"].items()))
@@ -33,8 +37,11 @@ def print_summary(alloc: Allocation, out: object, ignored: list[str], timings: d
         themes = Table("theme", "budget", "awarded", "FTE", "funded")
         for row in results.by_theme(alloc):
             themes.add_row(
-                row["theme"], _eur(row["budget"]), _eur(row["awarded_amount"]),
-                f"{row['awarded_fte']:,.1f}", str(row["applications_funded"]),
+                row["theme"],
+                _eur(row["budget"]),
+                _eur(row["awarded_amount"]),
+                f"{row['awarded_fte']:,.1f}",
+                str(row["applications_funded"]),
             )
         console.print(themes)
     if ignored:

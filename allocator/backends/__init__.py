@@ -17,7 +17,14 @@ _BACKENDS: dict[str, tuple[str, str]] = {
 DEFAULT_SOLVER = "highs"
 """The fastest backend measured (bench/README.md)."""
 
-__all__ = ["DEFAULT_SOLVER", "Backend", "Feature", "RawSolution", "available_solvers", "get_backend"]
+__all__ = [
+    "DEFAULT_SOLVER",
+    "Backend",
+    "Feature",
+    "RawSolution",
+    "available_solvers",
+    "get_backend",
+]
 
 
 def solver_names() -> list[str]:

@@ -67,7 +67,9 @@ def _result(h, highspy) -> RawSolution:  # type: ignore[no-untyped-def]
     objective = info.objective_function_value if has_solution else None
     bound = info.mip_dual_bound if np.isfinite(info.mip_dual_bound) else None
     if status == ms.kOptimal:
-        return RawSolution(SolveStatus.optimal, values, objective, bound if bound is not None else objective)
+        return RawSolution(
+            SolveStatus.optimal, values, objective, bound if bound is not None else objective
+        )
     if status in (ms.kInfeasible,):
         return RawSolution(SolveStatus.infeasible, message="HiGHS: infeasible")
     if status in (ms.kTimeLimit, ms.kIterationLimit, ms.kSolutionLimit, ms.kInterrupt):

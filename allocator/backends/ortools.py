@@ -28,12 +28,12 @@ class _OrToolsBackend(Backend):
 
         m = mb.Model()
         helper = m.helper
-        for j in range(model.num_cols):
-            helper.add_var()
-            helper.set_var_lower_bound(j, float(model.col_lb[j]))
-            helper.set_var_upper_bound(j, float(model.col_ub[j]))
-            helper.set_var_integrality(j, bool(model.col_integer[j]))
-            helper.set_var_objective_coefficient(j, float(model.col_obj[j]))
+        helper.add_var_array_with_bounds(
+            model.col_lb.astype(np.float64), model.col_ub.astype(np.float64), model.col_integer, "x"
+        )
+        variables = [m.var_from_index(j) for j in range(model.num_cols)]
+        for j in np.flatnonzero(model.col_obj):
+            helper.set_var_objective_coefficient(int(j), float(model.col_obj[j]))
         helper.set_maximize(True)
         start, index, value = model.csr()
         for k in range(model.num_rows):
@@ -42,7 +42,9 @@ class _OrToolsBackend(Backend):
             helper.set_constraint_lower_bound(k, float(lo) if np.isfinite(lo) else -np.inf)
             helper.set_constraint_upper_bound(k, float(hi) if np.isfinite(hi) else np.inf)
             s, e = start[k], start[k + 1]
-            helper.add_terms_to_constraint(k, index[s:e].tolist(), value[s:e].tolist())
+            helper.add_terms_to_constraint(
+                k, [variables[j] for j in index[s:e]], value[s:e].tolist()
+            )
         solver = mb.Solver(self.engine)
         if options.time_limit_s is not None:
             solver.set_time_limit_in_seconds(options.time_limit_s)
@@ -61,11 +63,15 @@ class _OrToolsBackend(Backend):
             bound = float(solver.best_objective_bound)
             if status == st.OPTIMAL:
                 return RawSolution(SolveStatus.optimal, values, objective, bound)
-            return RawSolution(SolveStatus.feasible, values, objective, bound, "OR-Tools: stopped early")
+            return RawSolution(
+                SolveStatus.feasible, values, objective, bound, "OR-Tools: stopped early"
+            )
         if status == st.INFEASIBLE:
             return RawSolution(SolveStatus.infeasible, message="OR-Tools: infeasible")
         if status == st.NOT_SOLVED:
-            return RawSolution(SolveStatus.no_solution, message="OR-Tools: no solution before the limit")
+            return RawSolution(
+                SolveStatus.no_solution, message="OR-Tools: no solution before the limit"
+            )
         return RawSolution(SolveStatus.error, message=f"OR-Tools: {status.name}")
 
 
@@ -94,6 +100,8 @@ class OrToolsHighsBackend(_OrToolsBackend):
     def parameters(self, options: RunOptions) -> str:
         return "\n".join(
             [
+                "output_flag = false",
+                "log_to_console = false",
                 f"mip_rel_gap = {options.mip_rel_gap!r}",
                 "mip_abs_gap = 1e-9",
                 f"primal_feasibility_tolerance = {FEASIBILITY_TOL!r}",

@@ -51,7 +51,9 @@ def parse_submission(table: RawTable, regions: RegionTable) -> Submission:
     problems += [InputProblem(table.file, "required column is missing", 1, c) for c in missing]
     cost_cols = {c: int(m.group(1)) for c in header if (m := COST_COLUMN.match(c))}
     if not cost_cols:
-        problems.append(InputProblem(table.file, "no cost_YYYY column (one per year is required)", 1))
+        problems.append(
+            InputProblem(table.file, "no cost_YYYY column (one per year is required)", 1)
+        )
     if problems:
         raise InputError(problems)
     known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS) | set(cost_cols)
@@ -63,14 +65,18 @@ def parse_submission(table: RawTable, regions: RegionTable) -> Submission:
         if all(c is None for c in cells):
             problems.append(InputProblem(table.file, "empty row between applications", rownum))
         if len(cells) > len(header) and any(c is not None for c in cells[len(header) :]):
-            problems.append(InputProblem(table.file, "more cells than columns in the header", rownum))
+            problems.append(
+                InputProblem(table.file, "more cells than columns in the header", rownum)
+            )
         record: dict[str, object] = {}
         costs: dict[int, object] = {}
         for col, value in zip(header, cells):
             if col in cost_cols:
                 if value is None:
                     problems.append(
-                        InputProblem(table.file, "cost is required for every year (use 0)", rownum, col)
+                        InputProblem(
+                            table.file, "cost is required for every year (use 0)", rownum, col
+                        )
                     )
                 else:
                     costs[cost_cols[col]] = value
@@ -187,7 +193,9 @@ def load_regions(path: str | Path, name: str | None = None) -> RegionTable:
             problems.append(InputProblem(table.file, "duplicate region", rownum, "region", code))
         if code == NATIONAL_REGION:
             problems.append(
-                InputProblem(table.file, "NL is reserved for national applications", rownum, "region")
+                InputProblem(
+                    table.file, "NL is reserved for national applications", rownum, "region"
+                )
             )
         try:
             value = float(pop)  # type: ignore[arg-type]
@@ -195,7 +203,9 @@ def load_regions(path: str | Path, name: str | None = None) -> RegionTable:
                 raise ValueError
         except (TypeError, ValueError):
             problems.append(
-                InputProblem(table.file, "population must be a whole number > 0", rownum, "population", pop)
+                InputProblem(
+                    table.file, "population must be a whole number > 0", rownum, "population", pop
+                )
             )
             continue
         population[code] = int(value)

@@ -10,14 +10,11 @@ import io
 import json
 import os
 import tempfile
-import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-FIXED_TIMESTAMP = "2026-01-01T00:00:00Z"
-"""Written as creation time into XLSX metadata so that files do not change run to run."""
 
 
 def neutralise(text: str) -> str:
@@ -57,66 +54,6 @@ def render_csv(rows: list[Mapping[str, Any]], columns: list[str] | None = None) 
 
 def render_json(data: Mapping[str, Any]) -> bytes:
     return (json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def render_xlsx(sheets: Iterable[tuple[str, list[Mapping[str, Any]], list[str] | None]]) -> bytes:
-    """An XLSX with one sheet per (name, rows, columns). Strings are always typed as text."""
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-
-    book = openpyxl.Workbook(write_only=True)
-    for name, rows, columns in sheets:
-        sheet = book.create_sheet(title=name[:31])
-        columns = columns or (list(rows[0]) if rows else [])
-        sheet.append(columns)
-        money = {c for c in columns if c in MONEY_COLUMNS}
-        for row in rows:
-            cells = []
-            for c in columns:
-                value = row.get(c)
-                cell = WriteOnlyCell(sheet, value=value if not isinstance(value, str) else None)
-                if isinstance(value, str):
-                    cell.value = value
-                    cell.data_type = "s"  # never a formula, whatever the text starts with
-                elif c in money and value is not None:
-                    cell.number_format = "#,##0.00"
-                cells.append(cell)
-            sheet.append(cells)
-    buf = io.BytesIO()
-    book.save(buf)
-    return _deterministic_zip(buf.getvalue())
-
-
-MONEY_COLUMNS = {
-    "awarded_amount", "requested_amount", "budget", "spend", "cumulative_budget",
-    "cumulative_spend", "requested_eligible", "cap", "limit", "used", "slack",
-}  # fmt: skip
-
-
-def _deterministic_zip(data: bytes) -> bytes:
-    """Re-pack a zip with fixed entry times and fixed document timestamps."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = _fix_core_times(content)
-            fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, content)
-    return out.getvalue()
-
-
-def _fix_core_times(xml: bytes) -> bytes:
-    import re
-
-    return re.sub(
-        rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
-        lambda m: m.group(1) + FIXED_TIMESTAMP.encode() + m.group(3),
-        xml,
-    )
 
 
 def write_atomically(out_dir: str | Path, files: Mapping[str, bytes]) -> list[Path]:

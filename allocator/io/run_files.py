@@ -6,7 +6,16 @@ from pathlib import Path
 
 from .. import results
 from ..engine import Allocation
-from .outputs import render_csv, render_json, render_xlsx, write_atomically
+from .outputs import render_csv, render_json, write_atomically
+from .xlsx import STYLE_DECIMAL, STYLE_MONEY, render_xlsx
+
+MONEY_COLUMNS = (
+    "awarded_amount", "requested_amount", "budget", "spend", "cumulative_budget",
+    "cumulative_spend", "requested_eligible", "cap", "limit", "used", "slack",
+)  # fmt: skip
+COLUMN_STYLES = {c: STYLE_MONEY for c in MONEY_COLUMNS} | {
+    c: STYLE_DECIMAL for c in ("scale", "population_share")
+}
 
 AWARD_FILES = ("awards.csv", "awards.xlsx")
 
@@ -26,8 +35,13 @@ def render_run(alloc: Allocation, xlsx: bool = True) -> dict[str, bytes]:
                 ("by year", results.by_year(alloc), None),
                 ("by region", results.by_region(alloc), None),
                 ("constraints", results.constraint_rows(alloc), None),
-                ("ineligible", results.ineligible_rows(alloc), ["application_id", "title", "reason"]),
-            ]
+                (
+                    "ineligible",
+                    results.ineligible_rows(alloc),
+                    ["application_id", "title", "reason"],
+                ),
+            ],
+            styles=COLUMN_STYLES,
         )
     return files
 

@@ -33,7 +33,9 @@ def read_table(path: str | Path) -> RawTable:
         return _read_xlsx(path)
     if suffix in (".csv", ".txt", ""):
         return _read_csv(path)
-    raise InputError([InputProblem(str(path), f"unsupported file type {suffix!r}; use .csv or .xlsx")])
+    raise InputError(
+        [InputProblem(str(path), f"unsupported file type {suffix!r}; use .csv or .xlsx")]
+    )
 
 
 def _clean_header(path: Path, header: list[object]) -> list[str]:

@@ -48,7 +48,9 @@ class AllocationProblem:
     def n(self) -> int:
         return len(self.app_ids)
 
-    def add_row(self, info: ConstraintInfo, rhs_eur: float, apps: np.ndarray, coef: np.ndarray) -> None:
+    def add_row(
+        self, info: ConstraintInfo, rhs_eur: float, apps: np.ndarray, coef: np.ndarray
+    ) -> None:
         k = len(self.rows)
         self.rows.append(info)
         self.rhs_eur.append(float(rhs_eur))
@@ -117,7 +119,9 @@ def add_ceiling(problem: AllocationProblem, scenario: Scenario) -> None:
     )
 
 
-def add_theme_budgets(problem: AllocationProblem, scenario: Scenario, app_theme: np.ndarray) -> None:
+def add_theme_budgets(
+    problem: AllocationProblem, scenario: Scenario, app_theme: np.ndarray
+) -> None:
     """theme:<t>: sum over i in t of s_i C_i <= theme_budgets[t] (themes without a cap: none)."""
     for theme in THEMES:
         if theme in scenario.theme_budgets_eur:
@@ -173,5 +177,3 @@ def add_region_caps(
             members,
             problem.cost_eur[members],
         )
-
-
