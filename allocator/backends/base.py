@@ -11,8 +11,8 @@ import numpy as np
 from ..domain import RunOptions, SolveStatus
 from ..model.mip import LinearModel
 
-FEASIBILITY_TOL = 1e-9
-"""Primal feasibility tolerance asked of the solvers, in model units (EUR 1M): EUR 0.001."""
+FEASIBILITY_TOL = 1e-7
+"""Primal feasibility tolerance asked of the solvers, in model units (EUR 1,000): EUR 0.0001."""
 
 
 class Feature(str, enum.Enum):

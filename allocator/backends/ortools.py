@@ -75,6 +75,9 @@ class _OrToolsBackend(Backend):
         return RawSolution(SolveStatus.error, message=f"OR-Tools: {status.name}")
 
 
+SCIP_RELATIVE_FEASTOL = 1e-9
+
+
 class OrToolsScipBackend(_OrToolsBackend):
     name = "ortools-scip"
     description = "OR-Tools model builder with SCIP (independent of HiGHS)"
@@ -85,7 +88,8 @@ class OrToolsScipBackend(_OrToolsBackend):
             [
                 f"limits/gap = {options.mip_rel_gap!r}",
                 "limits/absgap = 1e-9",
-                f"numerics/feastol = {FEASIBILITY_TOL!r}",
+                # SCIP's tolerance is relative to the row's size: 1e-9 of EUR 600M is EUR 0.6
+                f"numerics/feastol = {SCIP_RELATIVE_FEASTOL!r}",
                 f"parallel/maxnthreads = {options.threads}",
                 "randomization/randomseedshift = 0",
             ]

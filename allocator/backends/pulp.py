@@ -26,7 +26,7 @@ class _PulpBackend(Backend):
 
         prob = pulp.LpProblem("allocation", pulp.LpMaximize)
         xs = [
-            pulp.LpVariable(
+            prob.add_variable(
                 f"x{j}",
                 lowBound=float(model.col_lb[j]),
                 upBound=float(model.col_ub[j]),
@@ -75,7 +75,7 @@ def _result(pulp, prob, xs) -> RawSolution:  # type: ignore[no-untyped-def]
 
 class PulpCbcBackend(_PulpBackend):
     name = "pulp-cbc"
-    description = "PuLP with its bundled CBC (independent of HiGHS and SCIP)"
+    description = "PuLP with CBC from cbcbox (independent of HiGHS and SCIP)"
 
     @classmethod
     def available(cls) -> bool:
@@ -83,10 +83,10 @@ class PulpCbcBackend(_PulpBackend):
             return False
         import pulp
 
-        return bool(pulp.PULP_CBC_CMD(msg=False).available())
+        return bool(pulp.COIN_CMD(msg=False).available())
 
     def make_solver(self, pulp, options: RunOptions):  # type: ignore[no-untyped-def]
-        return pulp.PULP_CBC_CMD(
+        return pulp.COIN_CMD(
             msg=False,
             timeLimit=options.time_limit_s,
             gapRel=options.mip_rel_gap,

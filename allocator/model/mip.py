@@ -17,7 +17,7 @@ import numpy as np
 
 from .problem import AllocationProblem, ConstraintInfo
 
-MONEY_UNIT_EUR = 1e6
+MONEY_UNIT_EUR = 1e3
 """One unit of money inside the model, in euros."""
 
 
