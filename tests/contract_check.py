@@ -66,7 +66,8 @@ def check(applications: Path, scenario: Path, regions: Path, out_dir: Path) -> l
     if list(awards["application_id"]) != list(apps["application_id"]):
         problems.append("awards.csv must have one row per application, in the input's order")
         return problems
-    df = apps.set_index("application_id").join(awards.set_index("application_id"))
+    contract_cols = ["application_id", "status", "scale", "awarded_amount", "awarded_fte", "reason"]
+    df = apps.set_index("application_id").join(awards[contract_cols].set_index("application_id"))
     df["C"] = df[cost_cols].sum(axis=1)
     df["scale"] = df["scale"].astype(float)
     df["awarded_amount"] = df["awarded_amount"].astype(float)

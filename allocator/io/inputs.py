@@ -85,13 +85,14 @@ def parse_submission(table: RawTable, regions: RegionTable) -> Submission:
         record["cost_eur_by_year"] = costs
         records.append(record)
 
+    problems += _id_and_region_problems(table, records, regions)
     applications: list[Application] = []
     try:
         applications = _APPLICATIONS.validate_python(records)
     except ValidationError as exc:
         problems += _problems_from_pydantic(table, records, exc, cost_cols)
     else:
-        problems += _cross_row_problems(table, applications, regions)
+        problems += _time_zone_problems(table, applications)
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
     return Submission(table.file, applications, sorted(cost_cols.values()), ignored)
@@ -122,36 +123,36 @@ def _problems_from_pydantic(
     return problems
 
 
-def _cross_row_problems(
-    table: RawTable, applications: list[Application], regions: RegionTable
+def _id_and_region_problems(
+    table: RawTable, records: list[dict[str, object]], regions: RegionTable
 ) -> list[InputProblem]:
+    """Checks across rows, on the raw values so they run even when other fields are broken."""
     problems = []
     first_row: dict[str, int] = {}
+    for index, record in enumerate(records):
+        rownum = table.row_number(index)
+        app_id = record.get("application_id")
+        if app_id is not None:
+            key = str(app_id).strip()
+            if key in first_row:
+                reason = f"duplicate application_id (first used in row {first_row[key]})"
+                problems.append(InputProblem(table.file, reason, rownum, "application_id", key))
+            else:
+                first_row[key] = rownum
+        region = record.get("region")
+        if region is not None:
+            code = str(region).strip()
+            if code != NATIONAL_REGION and code not in regions.population:
+                reason = f"unknown region (not in region table {regions.name!r}, and not NL)"
+                problems.append(InputProblem(table.file, reason, rownum, "region", code))
+    return problems
+
+
+def _time_zone_problems(table: RawTable, applications: list[Application]) -> list[InputProblem]:
+    """fcfs compares timestamps: all must be with a time zone, or all without."""
+    problems = []
     aware = None
     for index, app in enumerate(applications):
-        rownum = table.row_number(index)
-        if app.application_id in first_row:
-            problems.append(
-                InputProblem(
-                    table.file,
-                    f"duplicate application_id (first used in row {first_row[app.application_id]})",
-                    rownum,
-                    "application_id",
-                    app.application_id,
-                )
-            )
-        else:
-            first_row[app.application_id] = rownum
-        if app.region != NATIONAL_REGION and app.region not in regions.population:
-            problems.append(
-                InputProblem(
-                    table.file,
-                    f"unknown region (not in region table {regions.name!r}, and not NL)",
-                    rownum,
-                    "region",
-                    app.region,
-                )
-            )
         has_tz = app.submitted_at.tzinfo is not None
         if aware is None:
             aware = has_tz
@@ -160,7 +161,7 @@ def _cross_row_problems(
                 InputProblem(
                     table.file,
                     "timestamps mix with and without time zone; use one form for all rows",
-                    rownum,
+                    table.row_number(index),
                     "submitted_at",
                     app.submitted_at.isoformat(),
                 )
@@ -237,7 +238,7 @@ def load_scenario(path: str | Path) -> Scenario:
                 InputProblem(
                     str(path),
                     "unknown key" if e["type"] == "extra_forbidden" else e["msg"],
-                    column=".".join(str(x) for x in e["loc"]) or None,
+                    column=".".join(str(x) for x in e["loc"] if x != "[key]") or None,
                     value=None if e["type"] == "missing" else e.get("input"),
                 )
                 for e in exc.errors()

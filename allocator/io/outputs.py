@@ -22,14 +22,6 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def fmt_number(value: float, digits: int = 6) -> str:
-    """Plain decimal notation, no exponent, at most ``digits`` decimals, no trailing zeros."""
-    if value == 0:
-        return "0"
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -38,7 +30,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return fmt_number(value, 10)
+        # shortest text that reads back as exactly the same number: scale * C == amount
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     return neutralise(str(value))
 
 
