@@ -155,7 +155,7 @@ def validate(applications, scenario) -> None:  # type: ignore[no-untyped-def]
     "--regions-out", type=click.Path(dir_okay=False), help="write the region table used here"
 )
 @click.option(
-    "--oversubscription", type=float, default=2.5, show_default=True, help="total request / ceiling"
+    "--oversubscription", type=float, default=3.5, show_default=True, help="total request / ceiling"
 )
 @click.option("--ceiling", type=float, default=600e6, show_default=True, help="EUR")
 def generate(

@@ -5,7 +5,7 @@ their themes, impact per EUR 1M by use case around Gupta's indicative figures (A
 administration high, logistics low, digital/hybrid care relatively low, medical technology
 relatively high), lognormal costs like the IZA transformation plans (EUR 1-15M typical),
 yearly spending profiles over 2027-2029, a few ineligible rows of every kind, exclusive pairs,
-and costs scaled so that the total request is ``oversubscription`` times the ceiling (2.5 by
+and costs scaled so that the total request is ``oversubscription`` times the ceiling (3.5 by
 default: after the eligibility checks at the middle bar about 2x over-subscribed).
 """
 
@@ -62,7 +62,7 @@ def generate_rows(
     regions: RegionTable,
     seed: int = 2026,
     ceiling_eur: float = 600e6,
-    oversubscription: float = 2.5,
+    oversubscription: float = 3.5,
 ) -> list[dict[str, object]]:
     """``n`` synthetic application rows (CSV columns of CONTRACT.md), deterministic in ``seed``."""
     rng = np.random.default_rng(seed)

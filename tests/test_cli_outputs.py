@@ -39,9 +39,9 @@ def test_golden_sample_figures(tmp_path: Path) -> None:
         out = tmp_path / method
         assert solve("--method", method, "--out", str(out)).exit_code == 0
         fte[method] = json.loads((out / "summary.json").read_text())["objective_fte"]
-    assert fte["optimal"] == pytest.approx(17876.5768, abs=1e-3)
-    assert fte["greedy"] == pytest.approx(17375.4561, abs=1e-3)
-    assert fte["fcfs"] == pytest.approx(15331.3648, abs=1e-3)
+    assert fte["optimal"] == pytest.approx(20949.3164, abs=1e-3)
+    assert fte["greedy"] == pytest.approx(20756.5401, abs=1e-3)
+    assert fte["fcfs"] == pytest.approx(16515.4, abs=1e-3)
 
 
 def test_byte_identical_reruns(tmp_path: Path) -> None:
