@@ -22,7 +22,7 @@ INSTANCES = sorted(p.stem for p in DATA.glob("*.json"))
 
 def knapsack_dp(costs: list[int], values: list[int], budget: int) -> int:
     """Exact 0/1 knapsack by dynamic programming over the budget (in units of the gcd)."""
-    g = reduce(math.gcd, costs + [budget])
+    g = reduce(math.gcd, [*costs, budget])
     cap = budget // g
     best = np.zeros(cap + 1, dtype=np.int64)
     for c, v in zip(costs, values):
