@@ -222,6 +222,11 @@ class RunOptions(BaseModel):
         1e-7, ge=0, lt=1, description="relative gap at which a solution counts as optimal"
     )
     threads: int = Field(1, ge=1, description="solver threads (1 keeps runs reproducible)")
+    reduce: bool = Field(
+        True,
+        description="start from an LP-guided walk and fix columns by reduced cost (exact; "
+        "used by backends with LP duals and warm starts)",
+    )
 
 
 class SolveResult(BaseModel):

@@ -102,24 +102,40 @@ def allocate(
 
 
 def _optimal(problem: AllocationProblem, options: RunOptions, timings: dict[str, float]):  # type: ignore[no-untyped-def]
-    from .backends import get_backend
+    from .backends import Feature, get_backend
     from .model.mip import build_mip
 
     if problem.n == 0:
         return SolveStatus.optimal, np.zeros(0), {}, {"bound": 0.0, "solver": options.solver}
     t0 = time.perf_counter()
-    model = build_mip(problem)
     backend = get_backend(options.solver)
+    model = build_mip(problem, semicontinuous=Feature.SEMICONTINUOUS in backend.features)
     timings["build"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    raw = backend.solve(model, options)
-    timings["solve"] = time.perf_counter() - t1
+    start = None
+    if options.reduce and {Feature.LP_DUALS, Feature.WARM_START} <= backend.features:
+        model, start = _reduce(problem, model, backend)
+    timings["reduce"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    raw = backend.solve(model, options, start=start)
+    timings["solve"] = time.perf_counter() - t2
     extra = {"bound": raw.bound, "solver": backend.name, "message": raw.message}
     if not raw.status.has_solution or raw.values is None:
         return raw.status, None, {}, extra
-    scale = snap_scales(problem, raw.values[model.scale_col], raw.values[model.choice_col])
+    scale = snap_scales(problem, raw.values[model.scale_col], model.choices(raw.values))
     scale = trim_overshoot(problem, scale)
     return raw.status, scale, optimal_reasons(problem, scale), extra
+
+
+def _reduce(problem: AllocationProblem, model, backend):  # type: ignore[no-untyped-def]
+    """LP relaxation -> LP-guided walk as a start -> reduced-cost fixing (model/reduce.py)."""
+    from .model.reduce import fix_by_reduced_cost, lp_guided_order, relaxation, start_vector
+
+    lp = backend.solve_relaxation(relaxation(model))
+    walked = baselines.walk(problem, lp_guided_order(problem, model, lp))
+    lower = float(walked.scale @ problem.fte)
+    reduced, _ = fix_by_reduced_cost(model, problem, lp, lower)
+    return reduced, start_vector(reduced, walked.scale)
 
 
 def snap_scales(problem: AllocationProblem, s: np.ndarray, z: np.ndarray) -> np.ndarray:

@@ -5,7 +5,8 @@ Column names with money are in EUR. ``awards`` keeps the contract's columns firs
 
 from __future__ import annotations
 
-import math
+from collections import defaultdict
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .domain import NATIONAL_REGION, THEMES, AwardStatus
@@ -51,40 +52,54 @@ def _awarded(alloc: Allocation) -> list[tuple[Any, Any]]:
     return list(zip(alloc.applications, alloc.result.awards))
 
 
+def _totals(alloc: Allocation, key: Callable[[Any], Any]) -> dict[Any, dict[str, float]]:
+    """One pass over the applications: sums per group of ``key(application)``."""
+    out: dict[Any, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for app, award in _awarded(alloc):
+        t = out[key(app)]
+        t["applications"] += 1
+        t["awarded_amount"] += award.awarded_amount_eur
+        t["awarded_fte"] += award.awarded_fte
+        t["applications_funded"] += award.scale > 0
+        if award.status is not AwardStatus.ineligible:
+            t["applications_eligible"] += 1
+            t["requested_eligible"] += app.total_cost_eur
+    return out
+
+
 def by_theme(alloc: Allocation) -> list[Row]:
     budgets = alloc.scenario.theme_budgets_eur
-    rows = []
-    for theme in THEMES:
-        pairs = [(a, w) for a, w in _awarded(alloc) if alloc.theme_of(a) == theme]
-        eligible = [(a, w) for a, w in pairs if w.status is not AwardStatus.ineligible]
-        rows.append(
-            {
-                "theme": theme,
-                "budget": budgets.get(theme),
-                "requested_eligible": math.fsum(a.total_cost_eur for a, _ in eligible),
-                "awarded_amount": math.fsum(w.awarded_amount_eur for _, w in pairs),
-                "awarded_fte": math.fsum(w.awarded_fte for _, w in pairs),
-                "applications_eligible": len(eligible),
-                "applications_funded": sum(w.scale > 0 for _, w in pairs),
-            }
-        )
-    return rows
+    totals = _totals(alloc, alloc.theme_of)
+    return [
+        {
+            "theme": theme,
+            "budget": budgets.get(theme),
+            "requested_eligible": totals[theme]["requested_eligible"],
+            "awarded_amount": totals[theme]["awarded_amount"],
+            "awarded_fte": totals[theme]["awarded_fte"],
+            "applications_eligible": int(totals[theme]["applications_eligible"]),
+            "applications_funded": int(totals[theme]["applications_funded"]),
+        }
+        for theme in THEMES
+    ]
 
 
 def by_year(alloc: Allocation) -> list[Row]:
     scenario = alloc.scenario
+    spend: dict[int, float] = defaultdict(float)
+    for app, award in _awarded(alloc):
+        if award.scale > 0:
+            for year, cost in app.cost_eur_by_year.items():
+                spend[year] += award.scale * cost
     rows, cumulative_budget, cumulative_spend = [], 0.0, 0.0
     for year in scenario.years:
-        spend = math.fsum(
-            w.scale * a.cost_eur_by_year.get(year, 0.0) for a, w in _awarded(alloc) if w.scale > 0
-        )
         cumulative_budget += scenario.year_budgets_eur[year]
-        cumulative_spend += spend
+        cumulative_spend += spend[year]
         rows.append(
             {
                 "year": year,
                 "budget": scenario.year_budgets_eur[year],
-                "spend": spend,
+                "spend": spend[year],
                 "cumulative_budget": cumulative_budget,
                 "cumulative_spend": cumulative_spend,
             }
@@ -94,27 +109,28 @@ def by_year(alloc: Allocation) -> list[Row]:
 
 def by_region(alloc: Allocation) -> list[Row]:
     scenario, regions = alloc.scenario, alloc.regions
+    totals = _totals(alloc, lambda app: app.region)
     rows = []
     for code in [*sorted(regions.population), NATIONAL_REGION]:
-        pairs = [(a, w) for a, w in _awarded(alloc) if a.region == code]
-        share = regions.share(code) if code != NATIONAL_REGION else None
+        t = totals[code]
+        national = code == NATIONAL_REGION
+        share = None if national else regions.share(code)
         cap = None
         if share is not None and scenario.region_max_factor is not None:
             cap = scenario.region_max_factor * share * scenario.ceiling_eur
-        awarded = math.fsum(w.awarded_amount_eur for _, w in pairs)
         rows.append(
             {
                 "region": code,
-                "name": regions.names.get(code, "national" if code == NATIONAL_REGION else ""),
+                "name": regions.names.get(code, "national" if national else ""),
                 "population_share": share,
                 "cap": cap,
-                "awarded_amount": awarded,
-                "awarded_fte": math.fsum(w.awarded_fte for _, w in pairs),
-                "applications": len(pairs),
-                "applications_funded": sum(w.scale > 0 for _, w in pairs),
+                "awarded_amount": t["awarded_amount"],
+                "awarded_fte": t["awarded_fte"],
+                "applications": int(t["applications"]),
+                "applications_funded": int(t["applications_funded"]),
                 "eur_per_inhabitant": None
-                if code == NATIONAL_REGION
-                else awarded / regions.population[code],
+                if national
+                else t["awarded_amount"] / regions.population[code],
             }
         )
     return rows

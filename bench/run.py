@@ -70,7 +70,7 @@ def in_process(
     r = alloc.result
     return {
         "read": t_read,
-        "build": tm.get("eligibility_and_rows", 0) + tm.get("build", 0),
+        "build": tm.get("eligibility_and_rows", 0) + tm.get("build", 0) + tm.get("reduce", 0),
         "solve": tm.get("solve", 0),
         "write": t_write,
         "status": r.status.value,

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..domain import RunOptions, SolveStatus
-from ..model.mip import LinearModel
+from ..model.mip import SEMICONTINUOUS, LinearModel
+from ..model.reduce import LpSolution
 
 FEASIBILITY_TOL = 1e-7
 """Primal feasibility tolerance asked of the solvers, in model units (EUR 1,000): EUR 0.0001."""
@@ -20,6 +21,8 @@ class Feature(str, enum.Enum):
     TIME_LIMIT = "time_limit"
     GAP_LIMIT = "gap_limit"
     WARM_START = "warm_start"
+    SEMICONTINUOUS = "semicontinuous"  # columns in {0} u [lb, ub]
+    LP_DUALS = "lp_duals"  # solve_relaxation gives reduced costs
 
 
 @dataclass
@@ -52,5 +55,17 @@ class Backend(abc.ABC):
         """True when the library behind this backend can be imported."""
 
     @abc.abstractmethod
-    def solve(self, model: LinearModel, options: RunOptions) -> RawSolution:
-        """Solve ``model`` (a maximisation) and map the outcome to our status."""
+    def solve(
+        self, model: LinearModel, options: RunOptions, start: np.ndarray | None = None
+    ) -> RawSolution:
+        """Solve ``model`` (a maximisation) and map the outcome to our status. ``start`` is a
+        feasible column vector to begin from (used only with Feature.WARM_START)."""
+
+    def solve_relaxation(self, model: LinearModel) -> LpSolution:
+        """Optimal LP solution with reduced costs (only with Feature.LP_DUALS)."""
+        raise NotImplementedError(f"{self.name} does not give LP reduced costs")
+
+    def check_supported(self, model: LinearModel) -> None:
+        """Refuse a model that uses column kinds this backend cannot express."""
+        if Feature.SEMICONTINUOUS not in self.features and (model.col_kind == SEMICONTINUOUS).any():
+            raise ValueError(f"{self.name} has no semi-continuous columns; build the model without")

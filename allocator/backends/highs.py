@@ -8,6 +8,7 @@ import numpy as np
 
 from ..domain import RunOptions, SolveStatus
 from ..model.mip import LinearModel
+from ..model.reduce import LpSolution
 from .base import FEASIBILITY_TOL, Backend, Feature, RawSolution
 
 
@@ -15,47 +16,83 @@ class HighsBackend(Backend):
     name = "highs"
     description = "HiGHS MIP via highspy, model passed as arrays (fastest measured)"
     features = frozenset(
-        {Feature.INTEGER_VARIABLES, Feature.TIME_LIMIT, Feature.GAP_LIMIT, Feature.WARM_START}
+        {
+            Feature.INTEGER_VARIABLES,
+            Feature.TIME_LIMIT,
+            Feature.GAP_LIMIT,
+            Feature.WARM_START,
+            Feature.SEMICONTINUOUS,
+            Feature.LP_DUALS,
+        }
     )
 
     @classmethod
     def available(cls) -> bool:
         return importlib.util.find_spec("highspy") is not None
 
-    def solve(self, model: LinearModel, options: RunOptions) -> RawSolution:
+    def solve(
+        self, model: LinearModel, options: RunOptions, start: np.ndarray | None = None
+    ) -> RawSolution:
         import highspy
 
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("threads", options.threads)
-        h.setOptionValue("random_seed", 0)
+        h = _load(model, threads=options.threads)
         h.setOptionValue("mip_rel_gap", options.mip_rel_gap)
         h.setOptionValue("mip_abs_gap", 1e-9)
-        h.setOptionValue("primal_feasibility_tolerance", FEASIBILITY_TOL)
-        h.setOptionValue("mip_feasibility_tolerance", FEASIBILITY_TOL)
         if options.time_limit_s is not None:
             h.setOptionValue("time_limit", float(options.time_limit_s))
-        start, index, value = model.csc()
-        inf = highspy.kHighsInf
-        h.passModel(
-            model.num_cols,
-            model.num_rows,
-            len(value),
-            1,  # column-wise matrix
-            -1,  # maximise
-            0.0,
-            model.col_obj,
-            model.col_lb,
-            model.col_ub,
-            np.where(np.isinf(model.row_lb), -inf, model.row_lb),
-            np.where(np.isinf(model.row_ub), inf, model.row_ub),
-            start,
-            index,
-            value,
-            model.col_integer.astype(np.int32),
-        )
+        if start is not None:
+            solution = highspy.HighsSolution()
+            solution.col_value = start.tolist()
+            solution.value_valid = True
+            h.setSolution(solution)
         h.run()
         return _result(h, highspy)
+
+    def solve_relaxation(self, model: LinearModel) -> LpSolution:
+        import highspy
+
+        h = _load(model, threads=1)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"LP relaxation: {h.modelStatusToString(h.getModelStatus())}")
+        solution = h.getSolution()
+        return LpSolution(
+            objective=h.getInfo().objective_function_value,
+            values=np.asarray(solution.col_value),
+            reduced_costs=np.asarray(solution.col_dual),
+        )
+
+
+def _load(model: LinearModel, threads: int):  # type: ignore[no-untyped-def]
+    """A HiGHS instance holding ``model`` (passed as arrays in one call), options set."""
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", threads)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("primal_feasibility_tolerance", FEASIBILITY_TOL)
+    h.setOptionValue("mip_feasibility_tolerance", FEASIBILITY_TOL)
+    start, index, value = model.csc()
+    inf = highspy.kHighsInf
+    h.passModel(
+        model.num_cols,
+        model.num_rows,
+        len(value),
+        1,  # column-wise matrix
+        -1,  # maximise
+        0.0,
+        model.col_obj,
+        model.col_lb,
+        model.col_ub,
+        np.where(np.isinf(model.row_lb), -inf, model.row_lb),
+        np.where(np.isinf(model.row_ub), inf, model.row_ub),
+        start,
+        index,
+        value,
+        model.col_kind.astype(np.int32),  # our kinds are HiGHS's HighsVarType codes
+    )
+    return h
 
 
 def _result(h, highspy) -> RawSolution:  # type: ignore[no-untyped-def]

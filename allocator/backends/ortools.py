@@ -23,7 +23,10 @@ class _OrToolsBackend(Backend):
 
         return bool(mb.Solver(cls.engine).solver_is_supported())
 
-    def solve(self, model: LinearModel, options: RunOptions) -> RawSolution:
+    def solve(
+        self, model: LinearModel, options: RunOptions, start: np.ndarray | None = None
+    ) -> RawSolution:
+        self.check_supported(model)
         from ortools.linear_solver.python import model_builder as mb
 
         m = mb.Model()

@@ -21,7 +21,10 @@ class _PulpBackend(Backend):
     def make_solver(self, pulp, options: RunOptions):  # type: ignore[no-untyped-def]
         raise NotImplementedError
 
-    def solve(self, model: LinearModel, options: RunOptions) -> RawSolution:
+    def solve(
+        self, model: LinearModel, options: RunOptions, start: np.ndarray | None = None
+    ) -> RawSolution:
+        self.check_supported(model)
         import pulp
 
         prob = pulp.LpProblem("allocation", pulp.LpMaximize)

@@ -3,7 +3,9 @@
 Columns: per eligible application i one scale column s_i. An all-or-nothing application
 (min_scale = 1) has a binary s_i and nothing else; one that may be scaled has a continuous
 s_i in [0, 1] and a binary choice z_i, linked by ``scale_max:<id>`` (s_i <= z_i) and
-``scale_min:<id>`` (s_i >= min_scale_i z_i). Exclusive groups limit the choices
+``scale_min:<id>`` (s_i >= min_scale_i z_i). For a backend that knows semi-continuous
+columns (HiGHS), a scalable application outside exclusive groups is instead one column
+s_i in {0} u [min_scale_i, 1], without z_i or link rows. Exclusive groups limit the choices
 (``exclusive:<group>``). Money is in millions of euros inside the model (coefficients of order
 1-100 keep the solvers' tolerances far below one euro); the budget rows come from
 ``AllocationProblem`` with their names unchanged.
@@ -19,6 +21,7 @@ from .problem import AllocationProblem, ConstraintInfo
 
 MONEY_UNIT_EUR = 1e3
 """One unit of money inside the model, in euros."""
+CONTINUOUS, INTEGER, SEMICONTINUOUS = 0, 1, 2
 
 
 @dataclass
@@ -29,7 +32,7 @@ class LinearModel:
     col_lb: np.ndarray
     col_ub: np.ndarray
     col_obj: np.ndarray
-    col_integer: np.ndarray  # bool
+    col_kind: np.ndarray  # int8: CONTINUOUS, INTEGER or SEMICONTINUOUS
     rows: list[ConstraintInfo]
     row_lb: np.ndarray
     row_ub: np.ndarray
@@ -38,6 +41,16 @@ class LinearModel:
     a_val: np.ndarray
     scale_col: np.ndarray  # (n_apps,) column of s_i
     choice_col: np.ndarray  # (n_apps,) column of z_i (= scale_col when all-or-nothing)
+    semicontinuous: np.ndarray  # (n_apps,) bool: s_i is semi-continuous, z_i is s_i > 0
+
+    @property
+    def col_integer(self) -> np.ndarray:
+        return self.col_kind == INTEGER
+
+    def choices(self, values: np.ndarray) -> np.ndarray:
+        """z_i per application from a solution vector."""
+        z = values[self.choice_col]
+        return np.where(self.semicontinuous, (values[self.scale_col] > 1e-9).astype(float), z)
 
     @property
     def num_cols(self) -> int:
@@ -62,20 +75,30 @@ class LinearModel:
         return start, self.a_col[order].astype(np.int32), self.a_val[order]
 
 
-def build_mip(problem: AllocationProblem) -> LinearModel:
+def build_mip(problem: AllocationProblem, semicontinuous: bool = False) -> LinearModel:
     """The MIP for ``problem``, vectorised: no Python loop over applications' coefficients."""
     n = problem.n
-    partial = np.flatnonzero(problem.min_scale < 1.0)
+    scalable = problem.min_scale < 1.0
+    semi = np.zeros(n, dtype=bool)
+    if semicontinuous:
+        grouped = np.zeros(n, dtype=bool)
+        for members in problem.groups.values():
+            if len(members) >= 2:
+                grouped[members] = True
+        semi = scalable & ~grouped
+    partial = np.flatnonzero(scalable & ~semi)
     n_z = len(partial)
     choice_col = np.arange(n)
     choice_col[partial] = n + np.arange(n_z)
 
     col_names = problem.app_ids + [f"choice:{problem.app_ids[i]}" for i in partial]
     col_lb = np.zeros(n + n_z)
+    col_lb[:n][semi] = problem.min_scale[semi]
     col_ub = np.ones(n + n_z)
     col_obj = np.concatenate((problem.fte, np.zeros(n_z)))
-    col_integer = np.ones(n + n_z, dtype=bool)
-    col_integer[partial] = False
+    col_kind = np.full(n + n_z, INTEGER, dtype=np.int8)
+    col_kind[partial] = CONTINUOUS
+    col_kind[:n][semi] = SEMICONTINUOUS
 
     rows = list(problem.rows)
     row_ub = [np.asarray(problem.rhs_eur, dtype=np.float64) / MONEY_UNIT_EUR]
@@ -115,7 +138,7 @@ def build_mip(problem: AllocationProblem) -> LinearModel:
         col_lb=col_lb,
         col_ub=col_ub,
         col_obj=col_obj,
-        col_integer=col_integer,
+        col_kind=col_kind,
         rows=rows,
         row_lb=np.concatenate(row_lb),
         row_ub=np.concatenate(row_ub),
@@ -124,4 +147,5 @@ def build_mip(problem: AllocationProblem) -> LinearModel:
         a_val=np.concatenate(a_val).astype(np.float64),
         scale_col=np.arange(n),
         choice_col=choice_col,
+        semicontinuous=semi,
     )
