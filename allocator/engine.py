@@ -112,14 +112,14 @@ def _optimal(problem: AllocationProblem, options: RunOptions, timings: dict[str,
     model = build_mip(problem, semicontinuous=Feature.SEMICONTINUOUS in backend.features)
     timings["build"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    start = None
+    start, lp_bound = None, None
     if options.reduce and {Feature.LP_DUALS, Feature.WARM_START} <= backend.features:
-        model, start = _reduce(problem, model, backend)
+        model, start, lp_bound = _reduce(problem, model, backend)
     timings["reduce"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     raw = backend.solve(model, options, start=start)
     timings["solve"] = time.perf_counter() - t2
-    extra = {"bound": raw.bound, "solver": backend.name, "message": raw.message}
+    extra = {"bound": _valid_bound(raw, lp_bound), "solver": backend.name, "message": raw.message}
     if not raw.status.has_solution or raw.values is None:
         return raw.status, None, {}, extra
     scale = snap_scales(problem, raw.values[model.scale_col], model.choices(raw.values))
@@ -135,7 +135,26 @@ def _reduce(problem: AllocationProblem, model, backend):  # type: ignore[no-unty
     walked = baselines.walk(problem, lp_guided_order(problem, model, lp))
     lower = float(walked.scale @ problem.fte)
     reduced, _ = fix_by_reduced_cost(model, problem, lp, lower)
-    return reduced, start_vector(reduced, walked.scale)
+    return reduced, start_vector(reduced, walked.scale), lp.objective
+
+
+def _valid_bound(raw, lp_bound: float | None) -> float | None:  # type: ignore[no-untyped-def]
+    """A proven upper bound on the FTE, or None when none is known.
+
+    A solver stopped before its root node may report its incumbent as "bound" (HiGHS does);
+    a stopped run whose bound claims no gap is not trusted, and the LP relaxation's
+    objective (always valid) is used instead. Of two valid bounds the lower one is kept.
+    """
+    bound = raw.bound
+    stopped = raw.status is SolveStatus.feasible and raw.objective is not None
+    if (
+        stopped
+        and bound is not None
+        and bound <= raw.objective + 1e-9 * max(1.0, abs(raw.objective))
+    ):
+        bound = None
+    candidates = [b for b in (bound, lp_bound) if b is not None]
+    return min(candidates) if candidates else None
 
 
 def snap_scales(problem: AllocationProblem, s: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -293,7 +312,7 @@ def _result(
     bound = extra.get("bound")
     if options.method is not Method.optimal:
         bound = None
-    elif bound is None or status is SolveStatus.optimal:
+    elif status is SolveStatus.optimal:  # proven: the bound is at least what was found
         bound = max(bound if bound is not None else objective, objective)
     gap = None if bound is None else (bound - objective) / max(abs(bound), 1e-9)
     message = extra.get("message", "")

@@ -75,6 +75,28 @@ class LinearModel:
         return start, self.a_col[order].astype(np.int32), self.a_val[order]
 
 
+@dataclass
+class _Rows:
+    """Rows under construction: info, bounds and COO blocks, appended family by family."""
+
+    info: list[ConstraintInfo]
+    lb: list[np.ndarray]
+    ub: list[np.ndarray]
+    a_row: list[np.ndarray]
+    a_col: list[np.ndarray]
+    a_val: list[np.ndarray]
+
+    def add(self, infos, lb, ub, a_row, a_col, a_val) -> None:  # type: ignore[no-untyped-def]
+        """Append rows; ``a_row`` counts from 0 within this block."""
+        first = len(self.info)
+        self.info += infos
+        self.lb.append(np.asarray(lb, dtype=np.float64))
+        self.ub.append(np.asarray(ub, dtype=np.float64))
+        self.a_row.append(first + np.asarray(a_row, dtype=np.int64))
+        self.a_col.append(np.asarray(a_col, dtype=np.int64))
+        self.a_val.append(np.asarray(a_val, dtype=np.float64))
+
+
 def build_mip(problem: AllocationProblem, semicontinuous: bool = False) -> LinearModel:
     """The MIP for ``problem``, vectorised: no Python loop over applications' coefficients."""
     n = problem.n
@@ -91,61 +113,74 @@ def build_mip(problem: AllocationProblem, semicontinuous: bool = False) -> Linea
     choice_col = np.arange(n)
     choice_col[partial] = n + np.arange(n_z)
 
-    col_names = problem.app_ids + [f"choice:{problem.app_ids[i]}" for i in partial]
     col_lb = np.zeros(n + n_z)
     col_lb[:n][semi] = problem.min_scale[semi]
-    col_ub = np.ones(n + n_z)
-    col_obj = np.concatenate((problem.fte, np.zeros(n_z)))
     col_kind = np.full(n + n_z, INTEGER, dtype=np.int8)
     col_kind[partial] = CONTINUOUS
     col_kind[:n][semi] = SEMICONTINUOUS
 
-    rows = list(problem.rows)
-    row_ub = [np.asarray(problem.rhs_eur, dtype=np.float64) / MONEY_UNIT_EUR]
-    row_lb = [np.full(len(rows), -np.inf)]
-    b_row, b_app, b_coef = problem.triplets()
-    a_row, a_col, a_val = [b_row], [b_app], [b_coef / MONEY_UNIT_EUR]
-
-    # exclusive:<group>: sum of choices <= 1 (a group of one is no restriction)
-    for group in sorted(problem.groups):
-        members = problem.groups[group]
-        if len(members) < 2:
-            continue
-        k = len(rows)
-        rows.append(ConstraintInfo(f"exclusive:{group}", "exclusive", group))
-        row_lb.append(np.array([-np.inf]))
-        row_ub.append(np.array([1.0]))
-        a_row.append(np.full(len(members), k))
-        a_col.append(choice_col[members])
-        a_val.append(np.ones(len(members)))
-
-    # scale_max:<id>: s_i - z_i <= 0 ; scale_min:<id>: s_i - m_i z_i >= 0
-    if n_z:
-        first = len(rows)
-        ids = [problem.app_ids[i] for i in partial]
-        rows += [ConstraintInfo(f"scale_max:{a}", "scale_max", a) for a in ids]
-        rows += [ConstraintInfo(f"scale_min:{a}", "scale_min", a) for a in ids]
-        upper_rows = first + np.arange(n_z)
-        lower_rows = first + n_z + np.arange(n_z)
-        row_lb += [np.full(n_z, -np.inf), np.zeros(n_z)]
-        row_ub += [np.zeros(n_z), np.full(n_z, np.inf)]
-        a_row += [upper_rows, upper_rows, lower_rows, lower_rows]
-        a_col += [partial, choice_col[partial], partial, choice_col[partial]]
-        a_val += [np.ones(n_z), -np.ones(n_z), np.ones(n_z), -problem.min_scale[partial]]
-
+    rows = _Rows([], [], [], [], [], [])
+    add_budget_rows(rows, problem)
+    add_exclusive_groups(rows, problem, choice_col)
+    add_scale_links(rows, problem, partial, choice_col)
     return LinearModel(
-        col_names=col_names,
+        col_names=problem.app_ids + [f"choice:{problem.app_ids[i]}" for i in partial],
         col_lb=col_lb,
-        col_ub=col_ub,
-        col_obj=col_obj,
+        col_ub=np.ones(n + n_z),
+        col_obj=np.concatenate((problem.fte, np.zeros(n_z))),
         col_kind=col_kind,
-        rows=rows,
-        row_lb=np.concatenate(row_lb),
-        row_ub=np.concatenate(row_ub),
-        a_row=np.concatenate(a_row).astype(np.int64),
-        a_col=np.concatenate(a_col).astype(np.int64),
-        a_val=np.concatenate(a_val).astype(np.float64),
+        rows=rows.info,
+        row_lb=np.concatenate(rows.lb),
+        row_ub=np.concatenate(rows.ub),
+        a_row=np.concatenate(rows.a_row),
+        a_col=np.concatenate(rows.a_col),
+        a_val=np.concatenate(rows.a_val),
         scale_col=np.arange(n),
         choice_col=choice_col,
         semicontinuous=semi,
+    )
+
+
+def add_budget_rows(rows: _Rows, problem: AllocationProblem) -> None:
+    """ceiling, theme:<t>, year:<y>, region:<r>: the budget rows of the problem, in EUR 1,000."""
+    b_row, b_app, b_coef = problem.triplets()
+    k = len(problem.rows)
+    rhs = np.asarray(problem.rhs_eur, dtype=np.float64) / MONEY_UNIT_EUR
+    rows.add(list(problem.rows), np.full(k, -np.inf), rhs, b_row, b_app, b_coef / MONEY_UNIT_EUR)
+
+
+def add_exclusive_groups(rows: _Rows, problem: AllocationProblem, choice_col: np.ndarray) -> None:
+    """exclusive:<group>: sum of the members' choices <= 1 (a group of one restricts nothing)."""
+    for group in sorted(problem.groups):
+        members = problem.groups[group]
+        if len(members) >= 2:
+            info = [ConstraintInfo(f"exclusive:{group}", "exclusive", group)]
+            rows.add(
+                info,
+                [-np.inf],
+                [1.0],
+                np.zeros(len(members)),
+                choice_col[members],
+                np.ones(len(members)),
+            )
+
+
+def add_scale_links(
+    rows: _Rows, problem: AllocationProblem, partial: np.ndarray, choice_col: np.ndarray
+) -> None:
+    """scale_max:<id>: s_i - z_i <= 0 and scale_min:<id>: s_i - m_i z_i >= 0."""
+    n_z = len(partial)
+    if n_z == 0:
+        return
+    ids = [problem.app_ids[i] for i in partial]
+    infos = [ConstraintInfo(f"scale_max:{a}", "scale_max", a) for a in ids]
+    infos += [ConstraintInfo(f"scale_min:{a}", "scale_min", a) for a in ids]
+    upper, lower = np.arange(n_z), n_z + np.arange(n_z)
+    rows.add(
+        infos,
+        np.concatenate((np.full(n_z, -np.inf), np.zeros(n_z))),
+        np.concatenate((np.zeros(n_z), np.full(n_z, np.inf))),
+        np.concatenate((upper, upper, lower, lower)),
+        np.concatenate((partial, choice_col[partial], partial, choice_col[partial])),
+        np.concatenate((np.ones(n_z), -np.ones(n_z), np.ones(n_z), -problem.min_scale[partial])),
     )
