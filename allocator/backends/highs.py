@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import os
+import sys
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -40,12 +44,15 @@ class HighsBackend(Backend):
         h.setOptionValue("mip_abs_gap", 1e-9)
         if options.time_limit_s is not None:
             h.setOptionValue("time_limit", float(options.time_limit_s))
-        if start is not None:
+        if start is None:
+            h.run()
+        else:
             solution = highspy.HighsSolution()
             solution.col_value = start.tolist()
             solution.value_valid = True
             h.setSolution(solution)
-        h.run()
+            with _silence_stdout():  # HiGHS 1.12 printf()s a debug line for a start solution
+                h.run()
         return _result(h, highspy)
 
     def solve_relaxation(self, model: LinearModel) -> LpSolution:
@@ -61,6 +68,20 @@ class HighsBackend(Backend):
             values=np.asarray(solution.col_value),
             reduced_costs=np.asarray(solution.col_dual),
         )
+
+
+@contextlib.contextmanager
+def _silence_stdout() -> Iterator[None]:
+    """Send the C library's stdout to /dev/null for a moment (Python's own is flushed first)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _load(model: LinearModel, threads: int):  # type: ignore[no-untyped-def]
