@@ -36,11 +36,22 @@ def greedy_order(problem: AllocationProblem) -> list[int]:
     return sorted(range(problem.n), key=lambda i: (-ratio[i], problem.app_ids[i]))
 
 
+def with_locks(problem: AllocationProblem, order: list[int]) -> list[int]:
+    """Board locks on a walk: must_fund applications first (in the given order), must_not
+    ones left out; without locks the order is unchanged."""
+    if not len(problem.must_fund):
+        return order
+    first = [i for i in order if problem.must_fund[i]]
+    return first + [i for i in order if not problem.must_fund[i] and not problem.must_not[i]]
+
+
 def walk(problem: AllocationProblem, order: list[int]) -> WalkResult:
     rows, apps, coefs = problem.triplets()
+    cap = problem.is_cap
     by_app: list[list[tuple[int, float]]] = [[] for _ in range(problem.n)]
     for k, i, c in zip(rows.tolist(), apps.tolist(), coefs.tolist()):
-        by_app[i].append((k, c))
+        if cap[k]:  # floors are no room limit; the walk cannot promise them
+            by_app[i].append((k, c))
     remaining = np.asarray(problem.rhs_eur, dtype=np.float64).copy()
     names = [info.name for info in problem.rows]
     group_of = {i: g for g, members in problem.groups.items() for i in members}

@@ -154,12 +154,34 @@ class Scenario(BaseModel):
         None, gt=0, allow_inf_nan=False, description="region total <= factor * p_r * ceiling"
     )
     regions: Path | None = Field(None, description="region table CSV; default: shipped provinces")
+    # board rules (beyond CONTRACT.md's minimum)
+    must_fund: list[str] = Field(
+        default_factory=list, description="application_ids that must be funded (>= min_scale)"
+    )
+    must_not: list[str] = Field(default_factory=list, description="application_ids never funded")
+    theme_floors_eur: dict[Theme, EUR] = Field(
+        default_factory=dict, alias="theme_floors", description="minimum awarded per theme, EUR"
+    )
+    region_min_factor: float | None = Field(
+        None,
+        ge=0,
+        allow_inf_nan=False,
+        description="region total >= factor * p_r * total awarded, applications permitting",
+    )
+    secondary: list[Literal["most_regions", "fewest_partial"]] = Field(
+        default_factory=list,
+        description="tie-breaking objectives applied in order after maximising FTE; the FTE "
+        "optimum is kept",
+    )
 
     @model_validator(mode="after")
     def _years_are_plausible(self) -> Scenario:
         bad = [y for y in self.year_budgets_eur if not 2000 <= y <= 2100]
         if bad:
             raise ValueError(f"year_budgets has implausible years: {bad}")
+        both = sorted(set(self.must_fund) & set(self.must_not))
+        if both:
+            raise ValueError(f"must_fund and must_not both name {', '.join(both)}")
         return self
 
     @property
@@ -242,3 +264,7 @@ class SolveResult(BaseModel):
     awards: list[Award] = Field(default_factory=list)
     timings_s: dict[str, float] = Field(default_factory=dict)
     message: str = ""
+    conflicts: list[str] = Field(
+        default_factory=list,
+        description="infeasible scenario: the rules that conflict, each with its amount",
+    )

@@ -26,12 +26,9 @@ from .domain import (
     SolveStatus,
 )
 from .eligibility import check_all
+from .feasibility import feasibility_problems, snap_scales, trim_overshoot
 from .model.problem import AllocationProblem, build_problem
-
-SNAP_TOL = 1e-9
-"""Solver scales this close to 0, min_scale or 1 are taken as exactly that value."""
-BUDGET_TOL_EUR = 0.01
-"""An award set may exceed no budget by more than this (solver tolerance is EUR 0.001)."""
+from .reasons import optimal_reasons
 
 
 @dataclass
@@ -67,12 +64,16 @@ def allocate(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     reasons = check_all(applications, scenario, plans)
+    lock_conflicts = _check_locks(applications, scenario, reasons)
     eligible = [a for a in applications if not reasons[a.application_id]]
     themes = {a.application_id: plans[a.use_case].theme for a in eligible}
     problem = build_problem(eligible, scenario, regions, themes)
     timings["eligibility_and_rows"] = time.perf_counter() - t0
 
-    if options.method is Method.optimal:
+    if lock_conflicts:
+        status, scale, notes = SolveStatus.infeasible, None, {}
+        extra = {"conflicts": lock_conflicts, "message": "the board's locks cannot hold"}
+    elif options.method is Method.optimal:
         status, scale, notes, extra = _optimal(problem, options, timings)
     else:
         t1 = time.perf_counter()
@@ -82,7 +83,7 @@ def allocate(
             )
         else:
             order = baselines.greedy_order(problem)
-        walked = baselines.walk(problem, order)
+        walked = baselines.walk(problem, baselines.with_locks(problem, order))
         timings["solve"] = time.perf_counter() - t1
         # a walk is not an optimisation: "feasible" says it finished, not that it is optimal
         status, scale, notes, extra = SolveStatus.feasible, walked.scale, walked.reasons, {}
@@ -99,6 +100,32 @@ def allocate(
         options=options,
         timings_s=timings,
     )
+
+
+def _check_locks(
+    applications: list[Application], scenario: Scenario, reasons: dict[str, list[str]]
+) -> list[str]:
+    """Locks must name applications of the submission; a must_fund on an ineligible one is a
+    conflict (returned), an unknown id an input error (raised)."""
+    from .errors import InputError, InputProblem
+
+    known = {a.application_id for a in applications}
+    where = f"scenario {scenario.name!r}"
+    unknown = [
+        InputProblem(
+            where, "no application with this id in the submission", column=key, value=app_id
+        )
+        for key, ids in (("must_fund", scenario.must_fund), ("must_not", scenario.must_not))
+        for app_id in ids
+        if app_id not in known
+    ]
+    if unknown:
+        raise InputError(unknown)
+    return [
+        f"must_fund:{app_id}: the application is ineligible ({';'.join(reasons[app_id])})"
+        for app_id in scenario.must_fund
+        if reasons[app_id]
+    ]
 
 
 def _optimal(problem: AllocationProblem, options: RunOptions, timings: dict[str, float]):  # type: ignore[no-untyped-def]
@@ -120,6 +147,18 @@ def _optimal(problem: AllocationProblem, options: RunOptions, timings: dict[str,
     raw = backend.solve(model, options, start=start)
     timings["solve"] = time.perf_counter() - t2
     extra = {"bound": _valid_bound(raw, lp_bound), "solver": backend.name, "message": raw.message}
+    if raw.status is SolveStatus.infeasible:
+        from .diagnose import find_conflicts
+
+        t3 = time.perf_counter()
+        conflicts = find_conflicts(build_mip(problem), problem, backend, options)
+        timings["diagnose"] = time.perf_counter() - t3
+        extra["conflicts"] = [str(c) for c in conflicts]
+        extra["message"] = "no award set keeps every rule; " + (
+            f"smallest conflicting set: {', '.join(c.constraint for c in conflicts)}"
+            if conflicts
+            else "no conflicting set could be named"
+        )
     if not raw.status.has_solution or raw.values is None:
         return raw.status, None, {}, extra
     scale = snap_scales(problem, raw.values[model.scale_col], model.choices(raw.values))
@@ -129,13 +168,25 @@ def _optimal(problem: AllocationProblem, options: RunOptions, timings: dict[str,
 
 def _reduce(problem: AllocationProblem, model, backend):  # type: ignore[no-untyped-def]
     """LP relaxation -> LP-guided walk as a start -> reduced-cost fixing (model/reduce.py)."""
-    from .model.reduce import fix_by_reduced_cost, lp_guided_order, relaxation, start_vector
+    from .model.reduce import (
+        fix_by_reduced_cost,
+        is_feasible,
+        lp_guided_order,
+        relaxation,
+        start_vector,
+    )
 
     lp = backend.solve_relaxation(relaxation(model))
-    walked = baselines.walk(problem, lp_guided_order(problem, model, lp))
-    lower = float(walked.scale @ problem.fte)
-    reduced, _ = fix_by_reduced_cost(model, problem, lp, lower)
-    return reduced, start_vector(reduced, walked.scale), lp.objective
+    if lp is None:  # the relaxation is infeasible: so is the model
+        return model, None, None
+    walked = baselines.walk(
+        problem, baselines.with_locks(problem, lp_guided_order(problem, model, lp))
+    )
+    start = start_vector(model, problem, walked.scale)
+    if not is_feasible(model, start):  # e.g. floors or locks the walk does not know
+        return model, None, lp.objective
+    reduced, _ = fix_by_reduced_cost(model, problem, lp, float(walked.scale @ problem.fte))
+    return reduced, start, lp.objective
 
 
 def _valid_bound(raw, lp_bound: float | None) -> float | None:  # type: ignore[no-untyped-def]
@@ -157,102 +208,6 @@ def _valid_bound(raw, lp_bound: float | None) -> float | None:  # type: ignore[n
     return min(candidates) if candidates else None
 
 
-def snap_scales(problem: AllocationProblem, s: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """Clean solver noise: a choice is 0 or 1, a scale is 0 or in [min_scale, 1]."""
-    chosen = np.round(z) >= 1
-    m = problem.min_scale
-    s = np.where(chosen, np.clip(s, m, 1.0), 0.0)
-    s = np.where(np.abs(s - 1.0) <= SNAP_TOL, 1.0, s)
-    s = np.where(chosen & (np.abs(s - m) <= SNAP_TOL), m, s)
-    return s
-
-
-TRIM_MARGIN_EUR = 1e-6
-"""Room left under a budget a solver overshot within its tolerance (see trim_overshoot)."""
-
-
-def trim_overshoot(problem: AllocationProblem, scale: np.ndarray) -> np.ndarray:
-    """Shave the sub-cent overshoot that solver tolerances leave on a full budget.
-
-    The solvers keep budgets to EUR 0.001; the award table should keep them exactly, whatever
-    order a reader sums it in. Where a row is over, the largest partial award in it above its
-    min_scale gives up the excess plus EUR 1e-6 (an FTE change of order 1e-10).
-    """
-    scale = scale.copy()
-    rows, apps, coefs = problem.triplets()
-    rhs = np.asarray(problem.rhs_eur)
-    for _ in range(len(problem.rows) + 1):
-        usage = row_usage(problem, scale)
-        over = np.flatnonzero(usage > rhs)
-        if len(over) == 0:
-            break
-        k = over[0]
-        excess = usage[k] - rhs[k] + TRIM_MARGIN_EUR
-        mine = (rows == k) & (coefs > 0)
-        cand = [
-            (coefs[j] * scale[apps[j]], apps[j], coefs[j])
-            for j in np.flatnonzero(mine)
-            if problem.min_scale[apps[j]] < scale[apps[j]] < 1.0
-            and (scale[apps[j]] - problem.min_scale[apps[j]]) * coefs[j] > excess
-        ]
-        if not cand:
-            break  # only whole awards in the row: their sum is exact to the euro already
-        _, i, c = max(cand)
-        scale[i] -= excess / c
-    return scale
-
-
-def row_usage(problem: AllocationProblem, scale: np.ndarray) -> np.ndarray:
-    """EUR used under each budget row by the scales."""
-    rows, apps, coefs = problem.triplets()
-    return np.bincount(rows, weights=coefs * scale[apps], minlength=len(problem.rows))
-
-
-def optimal_reasons(problem: AllocationProblem, scale: np.ndarray) -> dict[int, str]:
-    """Why each eligible application is not fully funded in an optimal award set."""
-    rhs = np.asarray(problem.rhs_eur)
-    slack = rhs - row_usage(problem, scale)
-    rows, apps, coefs = problem.triplets()
-    names = [info.name for info in problem.rows]
-    chosen_in_group = {
-        g: [problem.app_ids[i] for i in members if scale[i] > 0]
-        for g, members in problem.groups.items()
-    }
-    group_of = {i: g for g, members in problem.groups.items() for i in members}
-    reasons: dict[int, str] = {}
-    for i in np.flatnonzero(scale < 1.0):
-        mine = apps == i
-        my_rows, my_coef = rows[mine], coefs[mine]
-        if scale[i] > 0:
-            tight = [
-                names[k]
-                for k, c in zip(my_rows, my_coef)
-                if c > 0 and slack[k] <= BUDGET_TOL_EUR * 100
-            ]
-            reasons[i] = "scaled down: budget full under " + (", ".join(tight) or "no row (gap)")
-            continue
-        group = group_of.get(i)
-        others = (
-            [a for a in chosen_in_group.get(group, []) if a != problem.app_ids[i]] if group else []
-        )
-        if others:
-            reasons[i] = f"exclusive group {group}: {others[0]} gives more FTE"
-            continue
-        need = problem.min_scale[i] * my_coef
-        full = [
-            names[k]
-            for k, c, n in zip(my_rows, my_coef, need)
-            if c > 0 and slack[k] < n - BUDGET_TOL_EUR
-        ]
-        if full:
-            reasons[i] = "not funded: not enough budget left under " + ", ".join(full)
-        elif problem.fte[i] == 0:
-            reasons[i] = "not funded: saves no FTE"
-        else:
-            reasons[i] = "not funded: within the solver's optimality gap"
-    return reasons
-
-
 def _result(
     applications: list[Application],
     reasons: dict[str, list[str]],
@@ -271,6 +226,7 @@ def _result(
             status=status,
             bound=extra.get("bound"),
             message=extra.get("message", ""),
+            conflicts=extra.get("conflicts", []),
         )
     index = {a: i for i, a in enumerate(problem.app_ids)}
     awards = []
@@ -316,7 +272,7 @@ def _result(
         bound = max(bound if bound is not None else objective, objective)
     gap = None if bound is None else (bound - objective) / max(abs(bound), 1e-9)
     message = extra.get("message", "")
-    problems = feasibility_problems(problem, scale)
+    problems = feasibility_problems(problem, scale, board_rules=options.method is Method.optimal)
     if problems:
         status, message = SolveStatus.error, "award set breaks: " + "; ".join(problems)
     return SolveResult(
@@ -330,18 +286,3 @@ def _result(
         awards=awards,
         message=message,
     )
-
-
-def feasibility_problems(problem: AllocationProblem, scale: np.ndarray) -> list[str]:
-    """Every rule the scales break (empty when the award set is feasible)."""
-    out = []
-    usage = row_usage(problem, scale)
-    for info, used, rhs in zip(problem.rows, usage, problem.rhs_eur):
-        if used > rhs + BUDGET_TOL_EUR:
-            out.append(f"{info.name}: EUR {used:,.2f} > {rhs:,.2f}")
-    for group, members in problem.groups.items():
-        if sum(scale[i] > 0 for i in members) > 1:
-            out.append(f"exclusive:{group}: more than one awarded")
-    low = (scale > 0) & (scale < problem.min_scale - SNAP_TOL)
-    out += [f"scale_min:{problem.app_ids[i]}: {scale[i]} < min_scale" for i in np.flatnonzero(low)]
-    return out

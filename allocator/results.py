@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .domain import NATIONAL_REGION, THEMES, AwardStatus
-from .engine import Allocation, row_usage
+from .engine import Allocation
+from .feasibility import row_usage
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -188,6 +189,7 @@ def summary(alloc: Allocation) -> Row:
         "counts": counts,
         "mip_rel_gap_tolerance": alloc.options.mip_rel_gap if r.method.value == "optimal" else None,
         "message": r.message,
+        "conflicts": r.conflicts,
     }
 
 

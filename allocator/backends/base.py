@@ -61,8 +61,8 @@ class Backend(abc.ABC):
         """Solve ``model`` (a maximisation) and map the outcome to our status. ``start`` is a
         feasible column vector to begin from (used only with Feature.WARM_START)."""
 
-    def solve_relaxation(self, model: LinearModel) -> LpSolution:
-        """Optimal LP solution with reduced costs (only with Feature.LP_DUALS)."""
+    def solve_relaxation(self, model: LinearModel) -> LpSolution | None:
+        """Optimal LP solution with reduced costs, None if infeasible (Feature.LP_DUALS)."""
         raise NotImplementedError(f"{self.name} does not give LP reduced costs")
 
     def check_supported(self, model: LinearModel) -> None:

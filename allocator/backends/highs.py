@@ -55,13 +55,16 @@ class HighsBackend(Backend):
                 h.run()
         return _result(h, highspy)
 
-    def solve_relaxation(self, model: LinearModel) -> LpSolution:
+    def solve_relaxation(self, model: LinearModel) -> LpSolution | None:
         import highspy
 
         h = _load(model, threads=1)
         h.run()
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"LP relaxation: {h.modelStatusToString(h.getModelStatus())}")
+        status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            return None
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"LP relaxation: {h.modelStatusToString(status)}")
         solution = h.getSolution()
         return LpSolution(
             objective=h.getInfo().objective_function_value,

@@ -31,8 +31,8 @@ class _PulpBackend(Backend):
         xs = [
             prob.add_variable(
                 f"x{j}",
-                lowBound=float(model.col_lb[j]),
-                upBound=float(model.col_ub[j]),
+                lowBound=float(model.col_lb[j]) if np.isfinite(model.col_lb[j]) else None,
+                upBound=float(model.col_ub[j]) if np.isfinite(model.col_ub[j]) else None,
                 cat=pulp.LpInteger if model.col_integer[j] else pulp.LpContinuous,
             )
             for j in range(model.num_cols)

@@ -13,7 +13,7 @@ s_i in {0} u [min_scale_i, 1], without z_i or link rows. Exclusive groups limit 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -42,6 +42,8 @@ class LinearModel:
     scale_col: np.ndarray  # (n_apps,) column of s_i
     choice_col: np.ndarray  # (n_apps,) column of z_i (= scale_col when all-or-nothing)
     semicontinuous: np.ndarray  # (n_apps,) bool: s_i is semi-continuous, z_i is s_i > 0
+    total_col: int | None = None  # column T = total awarded (EUR 1,000), if a rule needs it
+    exempt_cols: dict[int, np.ndarray] = field(default_factory=dict)  # v_r -> member apps
 
     @property
     def col_integer(self) -> np.ndarray:
@@ -100,6 +102,8 @@ class _Rows:
 def build_mip(problem: AllocationProblem, semicontinuous: bool = False) -> LinearModel:
     """The MIP for ``problem``, vectorised: no Python loop over applications' coefficients."""
     n = problem.n
+    fund = problem.must_fund if len(problem.must_fund) == n else np.zeros(n, dtype=bool)
+    never = problem.must_not if len(problem.must_not) == n else np.zeros(n, dtype=bool)
     scalable = problem.min_scale < 1.0
     semi = np.zeros(n, dtype=bool)
     if semicontinuous:
@@ -107,46 +111,122 @@ def build_mip(problem: AllocationProblem, semicontinuous: bool = False) -> Linea
         for members in problem.groups.values():
             if len(members) >= 2:
                 grouped[members] = True
-        semi = scalable & ~grouped
+        semi = scalable & ~grouped & ~fund & ~never
     partial = np.flatnonzero(scalable & ~semi)
     n_z = len(partial)
     choice_col = np.arange(n)
     choice_col[partial] = n + np.arange(n_z)
 
+    col_names = problem.app_ids + [f"choice:{problem.app_ids[i]}" for i in partial]
     col_lb = np.zeros(n + n_z)
     col_lb[:n][semi] = problem.min_scale[semi]
+    col_ub = np.ones(n + n_z)
     col_kind = np.full(n + n_z, INTEGER, dtype=np.int8)
     col_kind[partial] = CONTINUOUS
     col_kind[:n][semi] = SEMICONTINUOUS
+    # locks (board rules): must_fund -> choice 1, must_not -> scale and choice 0
+    col_lb[choice_col[fund]] = 1.0
+    col_ub[np.arange(n)[never]] = 0.0
+    col_ub[choice_col[never]] = 0.0
 
     rows = _Rows([], [], [], [], [], [])
     add_budget_rows(rows, problem)
     add_exclusive_groups(rows, problem, choice_col)
     add_scale_links(rows, problem, partial, choice_col)
-    return LinearModel(
-        col_names=problem.app_ids + [f"choice:{problem.app_ids[i]}" for i in partial],
+    model = LinearModel(
+        col_names=col_names,
         col_lb=col_lb,
-        col_ub=np.ones(n + n_z),
+        col_ub=col_ub,
         col_obj=np.concatenate((problem.fte, np.zeros(n_z))),
         col_kind=col_kind,
         rows=rows.info,
-        row_lb=np.concatenate(rows.lb),
-        row_ub=np.concatenate(rows.ub),
-        a_row=np.concatenate(rows.a_row),
-        a_col=np.concatenate(rows.a_col),
-        a_val=np.concatenate(rows.a_val),
+        row_lb=np.zeros(0),
+        row_ub=np.zeros(0),
+        a_row=np.zeros(0, dtype=np.int64),
+        a_col=np.zeros(0, dtype=np.int64),
+        a_val=np.zeros(0),
         scale_col=np.arange(n),
         choice_col=choice_col,
         semicontinuous=semi,
     )
+    add_region_minimum_rows(rows, model, problem)
+    model.rows = rows.info
+    model.row_lb = np.concatenate(rows.lb)
+    model.row_ub = np.concatenate(rows.ub)
+    model.a_row = np.concatenate(rows.a_row)
+    model.a_col = np.concatenate(rows.a_col)
+    model.a_val = np.concatenate(rows.a_val)
+    return model
+
+
+def _add_columns(model: LinearModel, names: list[str], lb, ub, kind) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Append columns (objective 0); returns their indices."""
+    first = model.num_cols
+    model.col_names = model.col_names + names
+    model.col_lb = np.concatenate((model.col_lb, lb))
+    model.col_ub = np.concatenate((model.col_ub, ub))
+    model.col_obj = np.concatenate((model.col_obj, np.zeros(len(names))))
+    model.col_kind = np.concatenate((model.col_kind, np.asarray(kind, dtype=np.int8)))
+    return first + np.arange(len(names))
 
 
 def add_budget_rows(rows: _Rows, problem: AllocationProblem) -> None:
-    """ceiling, theme:<t>, year:<y>, region:<r>: the budget rows of the problem, in EUR 1,000."""
+    """ceiling, theme:<t>, year:<y>, region:<r> (caps) and theme_floor:<t> (floors), in EUR 1,000."""
     b_row, b_app, b_coef = problem.triplets()
-    k = len(problem.rows)
     rhs = np.asarray(problem.rhs_eur, dtype=np.float64) / MONEY_UNIT_EUR
-    rows.add(list(problem.rows), np.full(k, -np.inf), rhs, b_row, b_app, b_coef / MONEY_UNIT_EUR)
+    cap = problem.is_cap
+    lb = np.where(cap, -np.inf, rhs)
+    ub = np.where(cap, rhs, np.inf)
+    rows.add(list(problem.rows), lb, ub, b_row, b_app, b_coef / MONEY_UNIT_EUR)
+
+
+def add_region_minimum_rows(rows: _Rows, model: LinearModel, problem: AllocationProblem) -> None:
+    """region_min:<r>: sum_{i in r} C_i s_i - f p_r T + M_r v_r >= 0, with T the total awarded
+    (column ``total``, row ``total``: sum_i C_i s_i - T = 0) and v_r a binary "let off" column;
+    region_min_exempt:<r>: sum_{i in r} s_i - |r| v_r >= 0, so a region is let off only when
+    all its applications are funded in full ("applications of that region permitting")."""
+    if not problem.region_minimums:
+        return
+    n = problem.n
+    cost = problem.cost_eur / MONEY_UNIT_EUR
+    (total,) = _add_columns(model, ["total"], [0.0], [np.inf], [CONTINUOUS])
+    model.total_col = int(total)
+    rows.add(
+        [ConstraintInfo("total", "total", "")],
+        [0.0],
+        [0.0],
+        np.zeros(n + 1),
+        np.concatenate((np.arange(n), [total])),
+        np.concatenate((cost, [-1.0])),
+    )
+    regions = [r for r, _, _ in problem.region_minimums]
+    exempt = _add_columns(
+        model,
+        [f"exempt:{r}" for r in regions],
+        np.zeros(len(regions)),
+        np.ones(len(regions)),
+        np.full(len(regions), INTEGER),
+    )
+    big_m = cost.sum()
+    for (region, share, members), v in zip(problem.region_minimums, exempt):
+        model.exempt_cols[int(v)] = members
+        m = len(members)
+        rows.add(
+            [ConstraintInfo(f"region_min:{region}", "region_min", region)],
+            [0.0],
+            [np.inf],
+            np.zeros(m + 2),
+            np.concatenate((members, [total, v])),
+            np.concatenate((cost[members], [-share, share * big_m])),
+        )
+        rows.add(
+            [ConstraintInfo(f"region_min_exempt:{region}", "region_min_exempt", region)],
+            [0.0],
+            [np.inf],
+            np.zeros(m + 1),
+            np.concatenate((members, [v])),
+            np.concatenate((np.ones(m), [-float(m)])),
+        )
 
 
 def add_exclusive_groups(rows: _Rows, problem: AllocationProblem, choice_col: np.ndarray) -> None:

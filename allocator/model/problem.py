@@ -20,7 +20,7 @@ class ConstraintInfo:
     """Registry entry: what a named constraint is about."""
 
     name: str
-    family: str  # ceiling, theme, year, region, exclusive, scale_min, scale_max
+    family: str  # ceiling, theme, year, region, theme_floor, region_min, exclusive, scale_*
     entity: str  # the theme, year, region, group or application_id; "" for the ceiling
 
 
@@ -28,7 +28,9 @@ class ConstraintInfo:
 class AllocationProblem:
     """Eligible applications (sorted by application_id) and their budget rows.
 
-    Budget row k reads: sum_i coef[k, i] * s_i <= rhs_eur[k], with coef in EUR.
+    Budget row k reads: sum_i coef[k, i] * s_i <= rhs_eur[k] (a cap), or >= for a floor
+    (``sense[k] == ">="``), with coef in EUR. Board rules that are not budget rows ride along:
+    locks per application and the regional minimum (built into the MIP by model/mip.py).
     """
 
     app_ids: list[str]
@@ -43,16 +45,32 @@ class AllocationProblem:
     coo_row: list[np.ndarray] = field(default_factory=list)
     coo_app: list[np.ndarray] = field(default_factory=list)
     coo_coef: list[np.ndarray] = field(default_factory=list)
+    sense: list[str] = field(default_factory=list)
+    must_fund: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    must_not: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    region_minimums: list[tuple[str, float, np.ndarray]] = field(default_factory=list)
+    """(region, factor * p_r, member app indices): region total >= factor * p_r * total."""
 
     @property
     def n(self) -> int:
         return len(self.app_ids)
 
+    @property
+    def is_cap(self) -> np.ndarray:
+        """Per row: True for a cap (<=), False for a floor (>=)."""
+        return np.array([s == "<=" for s in self.sense], dtype=bool)
+
     def add_row(
-        self, info: ConstraintInfo, rhs_eur: float, apps: np.ndarray, coef: np.ndarray
+        self,
+        info: ConstraintInfo,
+        rhs_eur: float,
+        apps: np.ndarray,
+        coef: np.ndarray,
+        sense: str = "<=",
     ) -> None:
         k = len(self.rows)
         self.rows.append(info)
+        self.sense.append(sense)
         self.rhs_eur.append(float(rhs_eur))
         keep = coef != 0
         self.coo_row.append(np.full(int(keep.sum()), k, dtype=np.int64))
@@ -106,6 +124,9 @@ def build_problem(
     add_theme_budgets(problem, scenario, app_theme)
     add_year_budgets(problem, scenario)
     add_region_caps(problem, scenario, regions, app_region)
+    add_theme_floors(problem, scenario, app_theme)
+    add_region_minimums(problem, scenario, regions, app_region)
+    add_locks(problem, scenario)
     return problem
 
 
@@ -177,3 +198,41 @@ def add_region_caps(
             members,
             problem.cost_eur[members],
         )
+
+
+def add_theme_floors(problem: AllocationProblem, scenario: Scenario, app_theme: np.ndarray) -> None:
+    """theme_floor:<t>: sum over i in t of s_i C_i >= theme_floors[t] (board rule)."""
+    for theme in THEMES:
+        if theme in scenario.theme_floors_eur:
+            members = np.flatnonzero(app_theme == theme)
+            problem.add_row(
+                ConstraintInfo(f"theme_floor:{theme}", "theme_floor", theme),
+                scenario.theme_floors_eur[theme],
+                members,
+                problem.cost_eur[members],
+                sense=">=",
+            )
+
+
+def add_region_minimums(
+    problem: AllocationProblem, scenario: Scenario, regions: RegionTable, app_region: np.ndarray
+) -> None:
+    """region_min:<r>: region total >= factor * p_r * total awarded, applications permitting.
+
+    "Permitting": a region whose eligible applications are all funded in full has done what
+    it can; model/mip.py lets such a region off (see add_region_minimum_rows).
+    """
+    if scenario.region_min_factor is None:
+        return
+    for region in sorted(regions.population):
+        members = np.flatnonzero(app_region == region)
+        if len(members):
+            share = scenario.region_min_factor * regions.share(region)
+            problem.region_minimums.append((region, share, members))
+
+
+def add_locks(problem: AllocationProblem, scenario: Scenario) -> None:
+    """must_fund / must_not by application_id (ids outside the problem are checked upstream)."""
+    ids = np.array(problem.app_ids, dtype=object)
+    problem.must_fund = np.isin(ids, list(scenario.must_fund))
+    problem.must_not = np.isin(ids, list(scenario.must_not))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .mip import CONTINUOUS, SEMICONTINUOUS, LinearModel
+from .mip import CONTINUOUS, MONEY_UNIT_EUR, SEMICONTINUOUS, LinearModel
 from .problem import AllocationProblem
 
 LP_TOL = 1e-9
@@ -48,13 +48,27 @@ def lp_guided_order(problem: AllocationProblem, model: LinearModel, lp: LpSoluti
     return sorted(range(problem.n), key=lambda i: (-round(s[i], 9), -d[i], problem.app_ids[i]))
 
 
-def start_vector(model: LinearModel, scale: np.ndarray) -> np.ndarray:
-    """A full column vector for an award set given as scales."""
+def start_vector(model: LinearModel, problem: AllocationProblem, scale: np.ndarray) -> np.ndarray:
+    """A full column vector for an award set given as scales (helper columns filled in)."""
     x = np.zeros(model.num_cols)
     x[model.scale_col] = scale
     separate = model.choice_col != model.scale_col
     x[model.choice_col[separate]] = (scale[separate] > 0).astype(float)
+    if model.total_col is not None:
+        x[model.total_col] = float(problem.cost_eur @ scale) / MONEY_UNIT_EUR
+    for col, members in model.exempt_cols.items():
+        x[col] = float(bool(np.all(scale[members] >= 1.0)))
     return x
+
+
+def is_feasible(model: LinearModel, x: np.ndarray, tol: float = 1e-6) -> bool:
+    """Does ``x`` keep every bound and row of ``model`` (integrality not checked)?"""
+    if np.any(x < model.col_lb - tol) or np.any(x > model.col_ub + tol):
+        return False
+    activity = np.bincount(
+        model.a_row, weights=model.a_val * x[model.a_col], minlength=model.num_rows
+    )
+    return bool(np.all(activity >= model.row_lb - tol) and np.all(activity <= model.row_ub + tol))
 
 
 def fix_by_reduced_cost(
