@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -162,6 +162,10 @@ def _optimal(problem: AllocationProblem, options: RunOptions, timings: dict[str,
     if not raw.status.has_solution or raw.values is None:
         return raw.status, None, {}, extra
     scale = snap_scales(problem, raw.values[model.scale_col], model.choices(raw.values))
+    if problem.secondary and raw.status is SolveStatus.optimal and raw.objective is not None:
+        t4 = time.perf_counter()
+        scale = _secondary(problem, scale, raw.objective, backend, options)
+        timings["secondary"] = time.perf_counter() - t4
     scale = trim_overshoot(problem, scale)
     return raw.status, scale, optimal_reasons(problem, scale), extra
 
@@ -187,6 +191,40 @@ def _reduce(problem: AllocationProblem, model, backend):  # type: ignore[no-unty
         return model, None, lp.objective
     reduced, _ = fix_by_reduced_cost(model, problem, lp, float(walked.scale @ problem.fte))
     return reduced, start, lp.objective
+
+
+def _secondary(
+    problem: AllocationProblem, scale: np.ndarray, fte: float, backend, options: RunOptions
+) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Optimise the scenario's secondary objectives in order, keeping the FTE optimum."""
+    from .model.mip import build_mip
+    from .model.reduce import start_vector
+    from .model.secondary import (
+        KEEP_FTE_REL,
+        fill_start,
+        full_awards,
+        keep_row,
+        objective_columns,
+    )
+
+    model = build_mip(problem)  # explicit choice columns: the secondary rules count choices
+    x = start_vector(model, problem, scale)
+    model = keep_row(model, "fte", model.scale_col, problem.fte, fte - KEEP_FTE_REL * max(1.0, fte))
+    for objective in problem.secondary:
+        model, cols, weights = objective_columns(model, problem, objective, problem.app_region)
+        x = fill_start(model, x, problem, problem.app_region)
+        obj = np.zeros(model.num_cols)
+        obj[cols] = weights
+        stage = backend.solve(replace(model, col_obj=obj), options, start=x)
+        if stage.status is not SolveStatus.optimal or stage.values is None:
+            return scale  # keep the primary optimum as it was
+        x = stage.values
+        model = keep_row(model, objective, cols, weights, float(weights @ x[cols]) - 0.5)
+    scale = snap_scales(problem, x[model.scale_col], model.choices(x))
+    # an application the last stage counts as funded in full is funded in full (its scale may
+    # sit a solver tolerance below 1); trim_overshoot then keeps the budgets exact
+    scale[full_awards(model, x, problem)] = 1.0
+    return scale
 
 
 def _valid_bound(raw, lp_bound: float | None) -> float | None:  # type: ignore[no-untyped-def]

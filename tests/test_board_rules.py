@@ -133,3 +133,19 @@ def test_baselines_honour_locks(method: str) -> None:
     result, awards = run(apps, scenario(ceiling=10 * M, must_fund=["C"], must_not=["A"]), method)
     assert awards["C"].scale == 1 and awards["A"].scale == 0 and awards["B"].scale == 1
     assert result.objective_fte == pytest.approx(8)
+
+
+def test_secondary_most_regions_keeps_the_fte_optimum(solver: str) -> None:
+    apps = [app("A", 10 * M, 10, region="R1"), app("B", 10 * M, 10), app("C", 10 * M, 10)]
+    result, awards = run(apps, scenario(ceiling=20 * M, secondary=["most_regions"]), solver=solver)
+    assert result.objective_fte == pytest.approx(20, abs=FTE_TOL)
+    assert awards["A"].scale == 1  # R1 served as well as R2
+
+
+@pytest.mark.parametrize(("ceiling", "partials"), [(10, 0), (15, 1)])
+def test_secondary_fewest_partial(solver: str, ceiling: float, partials: int) -> None:
+    apps = [app("A", 10 * M, 10, min_scale=0.5), app("B", 10 * M, 10, min_scale=0.5)]
+    scen = scenario(ceiling=ceiling * M, secondary=["most_regions", "fewest_partial"])
+    result, awards = run(apps, scen, solver=solver)
+    assert result.objective_fte == pytest.approx(ceiling, abs=1e-5)
+    assert sum(w.status.value == "partial" for w in awards.values()) == partials

@@ -48,6 +48,8 @@ class AllocationProblem:
     sense: list[str] = field(default_factory=list)
     must_fund: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     must_not: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    app_region: list[str] = field(default_factory=list)
+    secondary: list[str] = field(default_factory=list)  # scenario.secondary, in order
     region_minimums: list[tuple[str, float, np.ndarray]] = field(default_factory=list)
     """(region, factor * p_r, member app indices): region total >= factor * p_r * total."""
 
@@ -117,6 +119,8 @@ def build_problem(
         min_scale=np.array([a.min_scale for a in apps], dtype=np.float64),
         years=years,
         groups=groups,
+        app_region=[a.region for a in apps],
+        secondary=list(scenario.secondary),
     )
     app_theme = np.array([themes[a.application_id] for a in apps], dtype=object)
     app_region = np.array([a.region for a in apps], dtype=object)
