@@ -66,9 +66,26 @@ def main() -> None:
 )
 @click.option("--threads", type=int, default=1, show_default=True)
 @click.option("--xlsx/--no-xlsx", default=True, show_default=True, help="also write awards.xlsx")
+@click.option(
+    "--explain", is_flag=True, help="also shadow_prices.csv, explanations.csv, cards.md (re-solves)"
+)
+@click.option(
+    "--workers", type=int, default=None, help="processes for --explain (default: all cores)"
+)
 @click.option("--quiet", "-q", is_flag=True, help="no summary table")
 def solve(
-    applications, scenario, out, method, solver, time_limit, gap, threads, xlsx, quiet
+    applications,
+    scenario,
+    out,
+    method,
+    solver,
+    time_limit,
+    gap,
+    threads,
+    xlsx,
+    explain,
+    workers,
+    quiet,
 ) -> None:  # type: ignore[no-untyped-def]
     """Select and scale applications; write awards.csv, awards.xlsx and summary.json to OUT."""
     from .backends import DEFAULT_SOLVER
@@ -86,10 +103,19 @@ def solve(
             mip_rel_gap=gap,
             threads=threads,
         )
+        if explain and method != "optimal":
+            raise click.UsageError("--explain works with --method optimal only")
         t_read = time.perf_counter()
         alloc = allocate(submission.applications, scen, options, regions=regions)
+        explanations = None
+        if explain and alloc.result.status.value == "optimal":
+            from .explain import explain as run_explain
+
+            t_ex = time.perf_counter()
+            explanations = run_explain(alloc, workers=workers)
+            alloc.timings_s["explain"] = time.perf_counter() - t_ex
         t_solve = time.perf_counter()
-        write_run(alloc, out, xlsx=xlsx)
+        write_run(alloc, out, xlsx=xlsx, explanations=explanations)
     except InputError as exc:
         _fail_input(exc)
         return
@@ -103,7 +129,9 @@ def solve(
 
         print_summary(alloc, out, submission.ignored_columns, timings)
     if not alloc.result.status.has_solution:
-        click.echo(f"no award set: {alloc.result.status.value} {alloc.result.message}", err=True)
+        click.echo(f"no award set: {alloc.result.status.value}. {alloc.result.message}", err=True)
+        for line in alloc.result.conflicts:
+            click.echo(f"  - {line}", err=True)
         sys.exit(EXIT_NO_SOLUTION)
     if alloc.result.status.value == "error":
         sys.exit(4)

@@ -63,7 +63,8 @@ def start_vector(model: LinearModel, problem: AllocationProblem, scale: np.ndarr
 
 def is_feasible(model: LinearModel, x: np.ndarray, tol: float = 1e-6) -> bool:
     """Does ``x`` keep every bound and row of ``model`` (integrality not checked)?"""
-    if np.any(x < model.col_lb - tol) or np.any(x > model.col_ub + tol):
+    semi_zero = (model.col_kind == SEMICONTINUOUS) & (np.abs(x) <= tol)
+    if np.any((x < model.col_lb - tol) & ~semi_zero) or np.any(x > model.col_ub + tol):
         return False
     activity = np.bincount(
         model.a_row, weights=model.a_val * x[model.a_col], minlength=model.num_rows

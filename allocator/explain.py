@@ -1,0 +1,283 @@
+"""Explain an optimal award set with re-solves (CONTRACT.md, "Explanations").
+
+- Shadow price of a budget cap: the optimal FTE when its limit grows by EUR 1,000,000, minus
+  the optimum (a full re-solve of the changed problem; not an LP dual).
+- Per eligible application: the budget caps and exclusive group it draws on that are tight;
+  for one not fully funded, the FTE lost if it must be funded at least at min_scale; for a
+  funded one, the FTE lost without it.
+
+Forcing or removing one application restricts the base problem, so the base LP's reduced
+costs stay valid bounds: with a feasible start from an LP-guided walk, reduced-cost fixing
+leaves a small MIP (see model/reduce.py). Those re-solves reuse one loaded model per worker
+(only column bounds change) and run in a process pool on all cores.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from . import baselines
+from .domain import AwardStatus, RunOptions, SolveStatus
+from .engine import Allocation, _optimal
+from .feasibility import row_usage
+from .model.mip import LinearModel, build_mip
+from .model.problem import AllocationProblem
+from .model.reduce import LpSolution, fix_by_reduced_cost, is_feasible, relaxation, start_vector
+
+SHADOW_STEP_EUR = 1_000_000.0
+TIGHT_EUR = 1.0
+"""A cap with less than EUR 1 left is tight."""
+INLINE_BELOW = 24
+"""Fewer re-solves than this run in the calling process (a pool costs more than it saves)."""
+
+
+@dataclass
+class ApplicationExplanation:
+    application_id: str
+    binding: list[str]
+    fte_loss_if_forced: float | None = None  # None: not applicable, or infeasible (see flag)
+    forced_infeasible: bool = False
+    fte_loss_if_removed: float | None = None
+
+
+@dataclass
+class Explanations:
+    base_fte: float
+    shadow_prices: dict[str, float]  # cap name -> FTE per EUR 1M more
+    applications: dict[str, ApplicationExplanation]
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+# ---- variants -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Base:
+    """What every worker needs, built once and shipped to the workers."""
+
+    problem: AllocationProblem
+    model: LinearModel
+    lp: LpSolution | None
+    scale: np.ndarray
+    options: RunOptions
+
+
+def _walk_start(
+    base: _Base, order: list[int], lb: np.ndarray, ub: np.ndarray
+) -> tuple[np.ndarray | None, float]:
+    """A feasible start for a variant (or None) and its FTE (a lower bound on the variant)."""
+    problem, model = base.problem, base.model
+    walked = baselines.walk(problem, baselines.with_locks(problem, order))
+    x = start_vector(model, problem, walked.scale)
+    if not is_feasible(replace(model, col_lb=lb, col_ub=ub), x):
+        return None, -math.inf
+    return x, float(walked.scale @ problem.fte)
+
+
+def _lp_order(base: _Base) -> list[int]:
+    s = base.scale
+    ratio = base.problem.fte / np.maximum(base.problem.cost_eur, 1e-9)
+    return sorted(range(base.problem.n), key=lambda i: (-s[i], -ratio[i], base.problem.app_ids[i]))
+
+
+def _restricted_optimum(
+    base: _Base, session, lb: np.ndarray, ub: np.ndarray, order: list[int]
+) -> float | None:  # type: ignore[no-untyped-def]
+    """Optimal FTE of the base model with tighter column bounds; None when infeasible."""
+    start, lower = _walk_start(base, order, lb, ub)
+    if start is not None and base.lp is not None:
+        fixed, _ = fix_by_reduced_cost(
+            replace(base.model, col_lb=lb, col_ub=ub), base.problem, base.lp, lower
+        )
+        lb, ub = fixed.col_lb, fixed.col_ub
+    raw = session.solve(lb, ub, start=start)
+    if raw.status is SolveStatus.infeasible:
+        return None
+    if raw.status is not SolveStatus.optimal or raw.objective is None:
+        raise RuntimeError(f"re-solve did not finish: {raw.status.value} {raw.message}")
+    return float(raw.objective)
+
+
+def _forced(base: _Base, session, i: int) -> float | None:  # type: ignore[no-untyped-def]
+    model = base.model
+    lb, ub = model.col_lb.copy(), model.col_ub.copy()
+    lb[model.choice_col[i]] = 1.0
+    if ub[model.choice_col[i]] < 1.0 or ub[model.scale_col[i]] < base.problem.min_scale[i]:
+        return None  # a must_not application cannot be forced in
+    order = [i] + [j for j in _lp_order(base) if j != i]
+    return _restricted_optimum(base, session, lb, ub, order)
+
+
+def _removed(base: _Base, session, i: int) -> float | None:  # type: ignore[no-untyped-def]
+    model = base.model
+    lb, ub = model.col_lb.copy(), model.col_ub.copy()
+    if lb[model.choice_col[i]] > 0:
+        return None  # a must_fund application cannot be taken out
+    ub[model.scale_col[i]] = 0.0
+    ub[model.choice_col[i]] = 0.0
+    order = [j for j in _lp_order(base) if j != i]
+    return _restricted_optimum(base, session, lb, ub, order)
+
+
+def _raised_cap(base: _Base, k: int) -> float:
+    """Optimal FTE with cap k EUR 1M higher: a fresh solve of the changed problem."""
+    rhs = list(base.problem.rhs_eur)
+    rhs[k] += SHADOW_STEP_EUR
+    problem = replace(base.problem, rhs_eur=rhs, secondary=[])
+    status, scale, _, _ = _optimal(
+        problem, base.options.model_copy(update={"time_limit_s": None}), {}
+    )
+    if status is not SolveStatus.optimal or scale is None:
+        raise RuntimeError(f"re-solve with {problem.rows[k].name} raised: {status.value}")
+    return float(scale @ problem.fte)
+
+
+_STATE: dict[str, object] = {}
+
+
+def _init_worker(base: _Base) -> None:
+    from .backends import get_backend
+
+    backend = get_backend(base.options.solver)
+    _STATE["base"] = base
+    _STATE["session"] = backend.session(
+        base.model, base.options.model_copy(update={"time_limit_s": None})
+    )
+
+
+def _run(tasks: list[tuple[str, int]]) -> list[tuple[str, int, float | None]]:
+    base = _STATE["base"]
+    session = _STATE["session"]
+    out = []
+    for kind, index in tasks:
+        if kind == "forced":
+            value = _forced(base, session, index)  # type: ignore[arg-type]
+        elif kind == "removed":
+            value = _removed(base, session, index)  # type: ignore[arg-type]
+        else:
+            value = _raised_cap(base, index)  # type: ignore[arg-type]
+        out.append((kind, index, value))
+    return out
+
+
+def _execute(
+    base: _Base, tasks: list[tuple[str, int]], workers: int
+) -> list[tuple[str, int, float | None]]:
+    if workers <= 1 or len(tasks) < INLINE_BELOW:
+        _init_worker(base)
+        return _run(tasks)
+    chunks = [tasks[w::workers] for w in range(workers)]
+    import multiprocessing
+
+    context = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    )
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=(base,)
+    ) as pool:
+        results = list(pool.map(_run, chunks))
+    return [r for chunk in results for r in chunk]
+
+
+# ---- the public function --------------------------------------------------------------------
+
+
+def explain(alloc: Allocation, workers: int | None = None) -> Explanations:
+    """Shadow prices and per-application explanations of an optimal ``alloc``."""
+    from .backends import Feature, get_backend
+
+    result = alloc.result
+    if result.method.value != "optimal" or result.status is not SolveStatus.optimal:
+        raise ValueError("explanations need an optimal award set (method optimal, status optimal)")
+    t0 = time.perf_counter()
+    problem = alloc.problem
+    index = {a: i for i, a in enumerate(problem.app_ids)}
+    scale = np.zeros(problem.n)
+    for award in result.awards:
+        if award.application_id in index:
+            scale[index[award.application_id]] = award.scale
+    base_fte = float(scale @ problem.fte)
+    backend = get_backend(alloc.options.solver)
+    model = build_mip(problem)  # explicit choice columns: forcing and removing are bounds
+    lp = (
+        backend.solve_relaxation(relaxation(model))
+        if Feature.LP_DUALS in backend.features
+        else None
+    )
+    base = _Base(problem, model, lp, scale, alloc.options)
+
+    caps = [
+        k
+        for k, info in enumerate(problem.rows)
+        if problem.is_cap[k] and info.family in ("ceiling", "theme", "year", "region")
+    ]
+    has_members = set(problem.triplets()[0].tolist())
+    tasks: list[tuple[str, int]] = [("cap", k) for k in caps if k in has_members]
+    for i in range(problem.n):
+        if scale[i] <= 0:
+            tasks.append(("forced", i))
+        if scale[i] > 0:
+            tasks.append(("removed", i))
+    workers = workers or os.cpu_count() or 1
+    t1 = time.perf_counter()
+    solved = _execute(base, tasks, workers)
+    t2 = time.perf_counter()
+
+    shadow = {problem.rows[k].name: 0.0 for k in caps}
+    loss_forced: dict[int, float | None] = {}
+    loss_removed: dict[int, float | None] = {}
+    for kind, k, value in solved:
+        if kind == "cap":
+            shadow[problem.rows[k].name] = max(0.0, float(value) - base_fte)  # type: ignore[arg-type]
+        elif kind == "forced":
+            loss_forced[k] = None if value is None else max(0.0, base_fte - value)
+        else:
+            loss_removed[k] = None if value is None else max(0.0, base_fte - value)
+
+    binding = _binding(problem, scale)
+    explanations = {}
+    for award in result.awards:
+        if award.status is AwardStatus.ineligible:
+            continue
+        i = index[award.application_id]
+        e = ApplicationExplanation(award.application_id, binding[i])
+        if scale[i] < 1.0:
+            if scale[i] > 0:
+                e.fte_loss_if_forced = 0.0  # already funded at least at min_scale
+            else:
+                e.fte_loss_if_forced = loss_forced.get(i)
+                e.forced_infeasible = e.fte_loss_if_forced is None
+        if scale[i] > 0:
+            e.fte_loss_if_removed = loss_removed.get(i)
+        explanations[award.application_id] = e
+    timings = {
+        "prepare": t1 - t0,
+        "re-solves": t2 - t1,
+        "count": float(len(tasks)),
+        "workers": float(workers),
+    }
+    return Explanations(base_fte, shadow, explanations, timings)
+
+
+def _binding(problem: AllocationProblem, scale: np.ndarray) -> list[list[str]]:
+    """Per application: the tight caps it draws on, and its exclusive group if another member
+    (or itself) took the group's one place."""
+    slack = np.asarray(problem.rhs_eur) - row_usage(problem, scale)
+    rows, apps, coefs = problem.triplets()
+    cap = problem.is_cap
+    tight = (slack <= TIGHT_EUR) & cap
+    out: list[list[str]] = [[] for _ in range(problem.n)]
+    for k, i, c in zip(rows.tolist(), apps.tolist(), coefs.tolist()):
+        if c > 0 and tight[k]:
+            out[i].append(problem.rows[k].name)
+    for group, members in sorted(problem.groups.items()):
+        if len(members) >= 2 and any(scale[j] > 0 for j in members):
+            for j in members:
+                out[j].append(f"exclusive:{group}")
+    return out
