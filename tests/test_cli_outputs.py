@@ -174,3 +174,28 @@ def test_default_run_as_a_process(tmp_path: Path) -> None:
         "summary.json",
     }
     assert "optimal" in proc.stdout
+
+
+def test_explain_files(tmp_path: Path) -> None:
+    import csv
+
+    apps = tmp_path / "g.csv"
+    assert CliRunner().invoke(main, ["generate", "--n", "60", "--out", str(apps)]).exit_code == 0
+    result = solve("-a", str(apps), "--explain", "--workers", "1", "-o", str(tmp_path / "o"))
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "o"
+    shadow = list(csv.DictReader((out / "shadow_prices.csv").open()))
+    assert shadow and list(shadow[0]) == ["constraint", "fte_per_meur"]
+    assert {r["constraint"].split(":")[0] for r in shadow} >= {"ceiling", "theme", "year", "region"}
+    rows = list(csv.DictReader((out / "explanations.csv").open()))
+    assert list(rows[0])[:4] == [
+        "application_id",
+        "binding",
+        "fte_loss_if_forced",
+        "fte_loss_if_removed",
+    ]
+    awards = list(csv.DictReader((out / "awards.csv").open()))
+    eligible = [a["application_id"] for a in awards if a["status"] != "ineligible"]
+    assert [r["application_id"] for r in rows] == sorted(eligible, key=eligible.index)
+    assert "## " in (out / "cards.md").read_text()
+    assert solve("-a", str(apps), "--method", "fcfs", "--explain", "-o", str(out)).exit_code != 0

@@ -1,0 +1,112 @@
+"""Every number in the explanations equals a re-solve from scratch with a fresh model."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from allocator.domain import RunOptions, SolveStatus
+from allocator.engine import _optimal, allocate
+from allocator.explain import explain
+from allocator.narrative import texts
+from tests.test_model import generated
+
+TOL = 1e-3  # FTE: both sides are optima to a relative gap of 1e-7
+
+
+@pytest.fixture(scope="module")
+def case():
+    apps, scen, regions = generated(90, seed=5)
+    scen = scen.model_copy(update={"carry_over": False})
+    alloc = allocate(apps, scen, RunOptions(), regions=regions)
+    assert alloc.result.status is SolveStatus.optimal
+    return apps, scen, regions, alloc, explain(alloc, workers=2)
+
+
+def test_removed_and_forced_equal_fresh_solves(case) -> None:
+    apps, scen, regions, alloc, ex = case
+    base = alloc.result.objective_fte
+    checked_removed = checked_forced = 0
+    for app_id, e in sorted(ex.applications.items())[::3]:
+        if e.fte_loss_if_removed is not None:
+            fresh = allocate(
+                apps,
+                scen.model_copy(update={"must_not": [app_id]}),
+                RunOptions(solver="ortools-scip"),
+                regions=regions,
+            )
+            assert e.fte_loss_if_removed == pytest.approx(
+                base - fresh.result.objective_fte, abs=TOL
+            ), app_id
+            checked_removed += 1
+        award = next(w for w in alloc.result.awards if w.application_id == app_id)
+        if award.scale == 0:
+            fresh = allocate(
+                apps,
+                scen.model_copy(update={"must_fund": [app_id]}),
+                RunOptions(solver="ortools-scip"),
+                regions=regions,
+            )
+            if e.forced_infeasible:
+                assert fresh.result.status is SolveStatus.infeasible, app_id
+            else:
+                assert e.fte_loss_if_forced == pytest.approx(
+                    base - fresh.result.objective_fte, abs=TOL
+                ), app_id
+                checked_forced += 1
+    assert checked_removed >= 3 and checked_forced >= 3
+
+
+def test_shadow_prices_equal_fresh_solves(case) -> None:
+    _, _, _, alloc, ex = case
+    problem = alloc.problem
+    base = alloc.result.objective_fte
+    assert set(ex.shadow_prices) == {
+        r.name for r in problem.rows if r.family in ("ceiling", "theme", "year", "region")
+    }
+    for k, row in enumerate(problem.rows):
+        if row.name not in ex.shadow_prices:
+            continue
+        rhs = list(problem.rhs_eur)
+        rhs[k] += 1_000_000
+        status, scale, _, _ = _optimal(
+            replace(problem, rhs_eur=rhs), RunOptions(solver="ortools-scip", reduce=False), {}
+        )
+        assert status is SolveStatus.optimal
+        assert ex.shadow_prices[row.name] == pytest.approx(
+            float(scale @ problem.fte) - base, abs=TOL
+        ), row.name
+
+
+def test_every_eligible_application_explained_and_deterministic(case) -> None:
+    _, _, _, alloc, ex = case
+    eligible = {w.application_id for w in alloc.result.awards if w.status.value != "ineligible"}
+    assert set(ex.applications) == eligible
+    again = explain(alloc, workers=1)
+    assert again.shadow_prices == pytest.approx(ex.shadow_prices, abs=TOL)
+    for app_id, e in ex.applications.items():
+        other = again.applications[app_id]
+        assert other.binding == e.binding
+        for attr in ("fte_loss_if_forced", "fte_loss_if_removed"):
+            a, b = getattr(e, attr), getattr(other, attr)
+            assert (a is None) == (b is None) and (a is None or a == pytest.approx(b, abs=TOL))
+
+
+def test_texts_carry_the_numbers(case) -> None:
+    _, _, _, alloc, ex = case
+    words = texts(alloc, ex)
+    for app_id, e in ex.applications.items():
+        if e.fte_loss_if_removed is not None:
+            assert f"{e.fte_loss_if_removed:,.1f} FTE less" in words[app_id]
+        if e.fte_loss_if_forced and not e.forced_infeasible:
+            award = next(w for w in alloc.result.awards if w.application_id == app_id)
+            if award.scale == 0:
+                assert f"would cost {e.fte_loss_if_forced:,.1f} FTE" in words[app_id]
+
+
+def test_explain_refuses_a_baseline(case) -> None:
+    apps, scen, regions, _, _ = case
+    greedy = allocate(apps, scen, RunOptions(method="greedy"), regions=regions)
+    with pytest.raises(ValueError, match="optimal"):
+        explain(greedy)
