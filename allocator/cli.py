@@ -12,6 +12,7 @@ from .errors import InputError, SolverUnavailable
 
 EXIT_INPUT = 2
 EXIT_NO_SOLUTION = 3
+EXIT_VIOLATION = 1
 
 
 def _fail_input(exc: InputError) -> None:
@@ -165,6 +166,37 @@ def validate(applications, scenario) -> None:  # type: ignore[no-untyped-def]
     click.echo(f"  eligible under {scen.name!r}: {len(reasons) - len(bad)}; ineligible: {len(bad)}")
     for app_id, codes in bad.items():
         click.echo(f"    {app_id}: {';'.join(codes)}")
+
+
+@main.command()
+@click.option("--applications", "-a", type=click.Path(dir_okay=False), required=True)
+@click.option("--scenario", "-s", type=click.Path(dir_okay=False), required=True)
+@click.option(
+    "--awards", type=click.Path(dir_okay=False), required=True, help="CSV or XLSX award table"
+)
+def verify(applications, scenario, awards) -> None:  # type: ignore[no-untyped-def]
+    """Re-check an award table against eligibility and every rule; exit 1 on any violation."""
+    from .verify import read_awards
+    from .verify import verify as run_verify
+
+    try:
+        scen, regions, submission = _load(applications, scenario)
+        table = read_awards(awards)
+    except InputError as exc:
+        _fail_input(exc)
+        return
+    found = run_verify(submission.applications, scen, regions, table)
+    click.echo(
+        f"{awards}: {found.objective_fte:,.3f} FTE, EUR {found.total_awarded_eur:,.2f} awarded "
+        f"under {scen.name!r}"
+    )
+    if found.ok:
+        click.echo("no violations: every eligibility rule and constraint holds")
+        return
+    click.echo(f"{len(found.violations)} violation(s):", err=True)
+    for line in found.violations:
+        click.echo(f"  - {line}", err=True)
+    sys.exit(EXIT_VIOLATION)
 
 
 @main.command()

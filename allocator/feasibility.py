@@ -79,12 +79,17 @@ def feasibility_problems(
     usage = row_usage(problem, scale)
     for info, used, rhs, cap in zip(problem.rows, usage, problem.rhs_eur, problem.is_cap):
         if cap and used > rhs + BUDGET_TOL_EUR:
-            out.append(f"{info.name}: EUR {used:,.2f} > {rhs:,.2f}")
+            out.append(
+                f"{info.name}: EUR {used:,.2f} > limit {rhs:,.2f} (over by {used - rhs:,.2f})"
+            )
         if board_rules and not cap and used < rhs - BUDGET_TOL_EUR:
-            out.append(f"{info.name}: EUR {used:,.2f} < {rhs:,.2f}")
+            out.append(
+                f"{info.name}: EUR {used:,.2f} < floor {rhs:,.2f} (short by {rhs - used:,.2f})"
+            )
     for group, members in problem.groups.items():
-        if sum(scale[i] > 0 for i in members) > 1:
-            out.append(f"exclusive:{group}: more than one awarded")
+        funded = [problem.app_ids[i] for i in members if scale[i] > 0]
+        if len(funded) > 1:
+            out.append(f"exclusive:{group}: {len(funded)} awarded ({', '.join(funded)}), at most 1")
     low = (scale > 0) & (scale < problem.min_scale - SNAP_TOL)
     out += [f"scale_min:{problem.app_ids[i]}: {scale[i]} < min_scale" for i in np.flatnonzero(low)]
     if len(problem.must_fund):
@@ -101,6 +106,9 @@ def feasibility_problems(
         for region, share, members in problem.region_minimums:
             got = float(problem.cost_eur[members] @ scale[members])
             let_off = bool(np.all(scale[members] >= 1.0))
-            if not let_off and got < share * total - BUDGET_TOL_EUR:
-                out.append(f"region_min:{region}: EUR {got:,.2f} < {share * total:,.2f}")
+            need = share * total
+            if not let_off and got < need - BUDGET_TOL_EUR:
+                out.append(
+                    f"region_min:{region}: EUR {got:,.2f} < {need:,.2f} (short by {need - got:,.2f})"
+                )
     return out
