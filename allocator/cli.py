@@ -201,6 +201,45 @@ def verify(applications, scenario, awards) -> None:  # type: ignore[no-untyped-d
 
 @main.command()
 @click.option(
+    "--applications", "-a", type=click.Path(dir_okay=False), help="default: shipped sample"
+)
+@click.option(
+    "--scenario", "-s", type=click.Path(dir_okay=False), help="default: scenarios/baseline.yaml"
+)
+@click.option(
+    "--out", "-o", type=click.Path(file_okay=False), help="also write overview.json and .xlsx"
+)
+def overview(applications, scenario, out) -> None:  # type: ignore[no-untyped-def]
+    """The board's subscription view before any award (no optimisation)."""
+    from .overview import overview as build
+
+    try:
+        scen, regions, submission = _load(applications, scenario)
+    except InputError as exc:
+        _fail_input(exc)
+        return
+    tables = build(submission.applications, scen, regions)
+    from .terminal import print_overview
+
+    print_overview(tables, scen)
+    if out:
+        from .io.outputs import render_json, write_atomically
+        from .io.run_files import COLUMN_STYLES
+        from .io.xlsx import render_xlsx
+
+        sheets = [(name.replace("_", " "), rows, None) for name, rows in tables.items()]
+        write_atomically(
+            out,
+            {
+                "overview.json": render_json(tables),
+                "overview.xlsx": render_xlsx(sheets, styles=COLUMN_STYLES),
+            },
+        )
+        click.echo(f"written to {out}/overview.json and overview.xlsx")
+
+
+@main.command()
+@click.option(
     "--n", "count", type=int, default=300, show_default=True, help="number of applications"
 )
 @click.option("--seed", type=int, default=2026, show_default=True)

@@ -47,3 +47,36 @@ def print_summary(
     if ignored:
         console.print(f"[yellow]ignored columns:[/] {', '.join(ignored)}")
     console.print(f"files written to {out}/")
+
+
+def _fmt(value: object, key: str) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        if key in ("subscription", "population_share"):
+            return f"{value:.2f}" + ("x" if key == "subscription" else "")
+        if "per_inhabitant" in key:
+            return f"{value:,.2f}"
+        if key.startswith(("requested", "budget", "cap", "fair")):
+            return _eur(value)
+        return f"{value:,.1f}"
+    return str(value)
+
+
+def print_overview(tables: dict[str, list[dict]], scenario: object) -> None:
+    """Each overview table on the terminal, as it will appear in overview.xlsx."""
+    console = Console()
+    titles = {
+        "themes": "Requested against available per theme (eligible at the scenario's bar)",
+        "years": "Per funding year",
+        "regions": "Per region",
+        "ineligible": "Ineligible applications per reason (one application may have several)",
+        "impact_bars": "What each impact bar leaves eligible",
+    }
+    for name, rows in tables.items():
+        if not rows:
+            continue
+        table = Table(*rows[0].keys(), title=titles.get(name, name))
+        for row in rows:
+            table.add_row(*(_fmt(v, k) for k, v in row.items()))
+        console.print(table)
