@@ -105,7 +105,7 @@ def feasibility_problems(
         total = float(problem.cost_eur @ scale)
         for region, share, members in problem.region_minimums:
             got = float(problem.cost_eur[members] @ scale[members])
-            let_off = bool(np.all(scale[members] >= 1.0))
+            let_off = problem.region_let_off(members, scale)
             need = share * total
             if not let_off and got < need - BUDGET_TOL_EUR:
                 out.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib.util
 import os
 import sys
@@ -44,15 +45,13 @@ class HighsBackend(Backend):
         h.setOptionValue("mip_abs_gap", 1e-9)
         if options.time_limit_s is not None:
             h.setOptionValue("time_limit", float(options.time_limit_s))
-        if start is None:
+        with _silence_stdout():  # HiGHS 1.12 printf()s a debug line for some new solutions
+            if start is not None:
+                solution = highspy.HighsSolution()
+                solution.col_value = start.tolist()
+                solution.value_valid = True
+                h.setSolution(solution)
             h.run()
-        else:
-            solution = highspy.HighsSolution()
-            solution.col_value = start.tolist()
-            solution.value_valid = True
-            h.setSolution(solution)
-            with _silence_stdout():  # HiGHS 1.12 printf()s a debug line for a start solution
-                h.run()
         return _result(h, highspy)
 
     def session(self, model: LinearModel, options: RunOptions) -> Session:
@@ -98,14 +97,17 @@ class HighsSession(Session):
         h = self.h
         h.clearSolver()  # no basis or incumbent carried over from an earlier solve
         h.changeColsBounds(len(self.cols), self.cols, col_lb, col_ub)
-        if start is not None:
-            solution = highspy.HighsSolution()
-            solution.col_value = start.tolist()
-            solution.value_valid = True
-            h.setSolution(solution)
-        with _silence_stdout():
+        with _silence_stdout():  # see HighsBackend.solve
+            if start is not None:
+                solution = highspy.HighsSolution()
+                solution.col_value = start.tolist()
+                solution.value_valid = True
+                h.setSolution(solution)
             h.run()
         return _result(h, highspy)
+
+
+_LIBC = ctypes.CDLL(None)
 
 
 @contextlib.contextmanager
@@ -116,7 +118,10 @@ def _silence_stdout() -> Iterator[None]:
     try:
         with open(os.devnull, "wb") as null:
             os.dup2(null.fileno(), 1)
-            yield
+            try:
+                yield
+            finally:
+                _LIBC.fflush(None)  # C's buffered stdout goes to /dev/null, not out later
     finally:
         os.dup2(saved, 1)
         os.close(saved)

@@ -181,10 +181,11 @@ def add_budget_rows(rows: _Rows, problem: AllocationProblem) -> None:
 
 
 def add_region_minimum_rows(rows: _Rows, model: LinearModel, problem: AllocationProblem) -> None:
-    """region_min:<r>: sum_{i in r} C_i s_i - f p_r T + M_r v_r >= 0, with T the total awarded
-    (column ``total``, row ``total``: sum_i C_i s_i - T = 0) and v_r a binary "let off" column;
-    region_min_exempt:<r>: sum_{i in r} s_i - |r| v_r >= 0, so a region is let off only when
-    all its applications are funded in full ("applications of that region permitting")."""
+    """region_min:<r>: sum_{i in r} C_i s_i - f p_r T + M v_r >= 0, with T the total awarded
+    (column ``total``, row ``total``: sum_i C_i s_i - T = 0) and v_r a binary "let off"
+    column; region_min_exempt:<r>:<id>: s_i + sum of i's exclusive partners' choices >= v_r for
+    every application of r not locked out, so a region is let off only when its applications
+    permit no more ("applications of that region permitting")."""
     if not problem.region_minimums:
         return
     n = problem.n
@@ -200,13 +201,11 @@ def add_region_minimum_rows(rows: _Rows, model: LinearModel, problem: Allocation
         np.concatenate((cost, [-1.0])),
     )
     regions = [r for r, _, _ in problem.region_minimums]
+    k = len(regions)
     exempt = _add_columns(
-        model,
-        [f"exempt:{r}" for r in regions],
-        np.zeros(len(regions)),
-        np.ones(len(regions)),
-        np.full(len(regions), INTEGER),
+        model, [f"exempt:{r}" for r in regions], np.zeros(k), np.ones(k), np.full(k, INTEGER)
     )
+    never = problem.must_not if len(problem.must_not) == n else np.zeros(n, dtype=bool)
     big_m = cost.sum()
     for (region, share, members), v in zip(problem.region_minimums, exempt):
         model.exempt_cols[int(v)] = members
@@ -219,14 +218,24 @@ def add_region_minimum_rows(rows: _Rows, model: LinearModel, problem: Allocation
             np.concatenate((members, [total, v])),
             np.concatenate((cost[members], [-share, share * big_m])),
         )
-        rows.add(
-            [ConstraintInfo(f"region_min_exempt:{region}", "region_min_exempt", region)],
-            [0.0],
-            [np.inf],
-            np.zeros(m + 1),
-            np.concatenate((members, [v])),
-            np.concatenate((np.ones(m), [-float(m)])),
-        )
+        for i in members:
+            if never[i]:
+                continue
+            partners = problem.group_partners(int(i))
+            cols = [int(model.scale_col[i]), *[int(model.choice_col[j]) for j in partners], int(v)]
+            app_id = problem.app_ids[i]
+            rows.add(
+                [
+                    ConstraintInfo(
+                        f"region_min_exempt:{region}:{app_id}", "region_min_exempt", app_id
+                    )
+                ],
+                [0.0],
+                [np.inf],
+                np.zeros(len(cols)),
+                cols,
+                [1.0] * (len(cols) - 1) + [-1.0],
+            )
 
 
 def add_exclusive_groups(rows: _Rows, problem: AllocationProblem, choice_col: np.ndarray) -> None:

@@ -57,6 +57,22 @@ class AllocationProblem:
     def n(self) -> int:
         return len(self.app_ids)
 
+    def group_partners(self, i: int) -> list[int]:
+        """The other members of i's exclusive group."""
+        for members in self.groups.values():
+            if i in members:
+                return [j for j in members if j != i]
+        return []
+
+    def region_let_off(self, members: np.ndarray, scale: np.ndarray) -> bool:
+        """A region has done what its applications permit when each one is funded in full,
+        locked out (must_not), or lost its exclusive group to a funded partner."""
+        never = self.must_not if len(self.must_not) else np.zeros(self.n, dtype=bool)
+        return all(
+            never[i] or scale[i] >= 1.0 or any(scale[j] > 0 for j in self.group_partners(i))
+            for i in members
+        )
+
     @property
     def is_cap(self) -> np.ndarray:
         """Per row: True for a cap (<=), False for a floor (>=)."""
@@ -223,8 +239,9 @@ def add_region_minimums(
 ) -> None:
     """region_min:<r>: region total >= factor * p_r * total awarded, applications permitting.
 
-    "Permitting": a region whose eligible applications are all funded in full has done what
-    it can; model/mip.py lets such a region off (see add_region_minimum_rows).
+    "Permitting": a region whose eligible applications are all funded in full (or locked out,
+    or lost their exclusive group to a funded partner) has done what it can; model/mip.py lets
+    such a region off (see add_region_minimum_rows).
     """
     if scenario.region_min_factor is None:
         return

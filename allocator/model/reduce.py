@@ -57,7 +57,7 @@ def start_vector(model: LinearModel, problem: AllocationProblem, scale: np.ndarr
     if model.total_col is not None:
         x[model.total_col] = float(problem.cost_eur @ scale) / MONEY_UNIT_EUR
     for col, members in model.exempt_cols.items():
-        x[col] = float(bool(np.all(scale[members] >= 1.0)))
+        x[col] = float(problem.region_let_off(members, scale))
     return x
 
 
