@@ -45,7 +45,11 @@ def with_locks(problem: AllocationProblem, order: list[int]) -> list[int]:
     return first + [i for i in order if not problem.must_fund[i] and not problem.must_not[i]]
 
 
-def walk(problem: AllocationProblem, order: list[int]) -> WalkResult:
+def walk(
+    problem: AllocationProblem, order: list[int], initial: np.ndarray | None = None
+) -> WalkResult:
+    """Give each application in ``order`` the largest scale that still fits. ``initial``:
+    scales already awarded before the walk starts (they stay as they are)."""
     rows, apps, coefs = problem.triplets()
     cap = problem.is_cap
     by_app: list[list[tuple[int, float]]] = [[] for _ in range(problem.n)]
@@ -58,7 +62,16 @@ def walk(problem: AllocationProblem, order: list[int]) -> WalkResult:
     taken: dict[str, int] = {}
     scale = np.zeros(problem.n)
     reasons: dict[int, str] = {}
+    if initial is not None:
+        scale = initial.astype(np.float64).copy()
+        for i in np.flatnonzero(scale > 0):
+            for k, c in by_app[i]:
+                remaining[k] -= scale[i] * c
+            if i in group_of:
+                taken[group_of[i]] = int(i)
     for i in order:
+        if scale[i] > 0:
+            continue
         group = group_of.get(i)
         if group is not None and group in taken:
             other = problem.app_ids[taken[group]]

@@ -24,13 +24,22 @@ import numpy as np
 
 from . import baselines
 from .domain import AwardStatus, RunOptions, SolveStatus
-from .engine import Allocation, _optimal
+from .engine import Allocation
 from .feasibility import row_usage
-from .model.mip import LinearModel, build_mip
+from .model.mip import MONEY_UNIT_EUR, LinearModel, build_mip
 from .model.problem import AllocationProblem
-from .model.reduce import LpSolution, fix_by_reduced_cost, is_feasible, relaxation, start_vector
+from .model.reduce import (
+    LpSolution,
+    bound_after,
+    fix_by_reduced_cost,
+    is_feasible,
+    relaxation,
+    start_vector,
+)
 
 SHADOW_STEP_EUR = 1_000_000.0
+PROVEN_GAP = 1e-9
+"""A start within this relative distance of a proven bound is taken as the optimum."""
 TIGHT_EUR = 1.0
 """A cap with less than EUR 1 left is tight."""
 INLINE_BELOW = 24
@@ -69,15 +78,42 @@ class _Base:
 
 
 def _walk_start(
-    base: _Base, order: list[int], lb: np.ndarray, ub: np.ndarray
+    base: _Base, order: list[int], lb: np.ndarray, ub: np.ndarray, initial: np.ndarray | None = None
 ) -> tuple[np.ndarray | None, float]:
-    """A feasible start for a variant (or None) and its FTE (a lower bound on the variant)."""
+    """A feasible start for a variant (or None) and its FTE (a lower bound on the variant):
+    the better of a walk from ``initial`` (the base award set, adapted) and a plain walk."""
     problem, model = base.problem, base.model
-    walked = baselines.walk(problem, baselines.with_locks(problem, order))
-    x = start_vector(model, problem, walked.scale)
-    if not is_feasible(replace(model, col_lb=lb, col_ub=ub), x):
-        return None, -math.inf
-    return x, float(walked.scale @ problem.fte)
+    variant = replace(model, col_lb=lb, col_ub=ub)
+    best, best_fte = None, -math.inf
+    for init in [initial, None] if initial is not None else [None]:
+        walked = baselines.walk(problem, baselines.with_locks(problem, order), initial=init)
+        x = start_vector(model, problem, walked.scale)
+        fte = float(walked.scale @ problem.fte)
+        if fte > best_fte and is_feasible(variant, x):
+            best, best_fte = x, fte
+    return best, best_fte
+
+
+def _repair(base: _Base, scale: np.ndarray, keep: int) -> np.ndarray:
+    """Drop funded applications (lowest FTE per euro first, never ``keep``) until every cap
+    and exclusive group holds again."""
+    problem = base.problem
+    scale = scale.copy()
+    for j in problem.group_partners(keep):
+        scale[j] = 0.0
+    ratio = problem.fte / np.maximum(problem.cost_eur, 1e-9)
+    rhs = np.asarray(problem.rhs_eur)
+    rows, apps, coefs = problem.triplets()
+    cap = problem.is_cap
+    while True:
+        over = np.flatnonzero(cap & (row_usage(problem, scale) > rhs + 1e-6))
+        if not len(over):
+            return scale
+        members = apps[np.isin(rows, over) & (coefs > 0)]
+        candidates = [i for i in set(members.tolist()) if i != keep and scale[i] > 0]
+        if not candidates:
+            return scale
+        scale[min(candidates, key=lambda i: (ratio[i], problem.app_ids[i]))] = 0.0
 
 
 def _lp_order(base: _Base) -> list[int]:
@@ -86,14 +122,22 @@ def _lp_order(base: _Base) -> list[int]:
     return sorted(range(base.problem.n), key=lambda i: (-s[i], -ratio[i], base.problem.app_ids[i]))
 
 
-def _restricted_optimum(
-    base: _Base, session, lb: np.ndarray, ub: np.ndarray, order: list[int]
-) -> float | None:  # type: ignore[no-untyped-def]
+def _restricted_optimum(  # type: ignore[no-untyped-def]
+    base: _Base,
+    session,
+    lb: np.ndarray,
+    ub: np.ndarray,
+    order: list[int],
+    initial: np.ndarray | None = None,
+) -> float | None:
     """Optimal FTE of the base model with tighter column bounds; None when infeasible."""
-    start, lower = _walk_start(base, order, lb, ub)
+    start, lower = _walk_start(base, order, lb, ub, initial)
     if start is not None and base.lp is not None:
+        upper = bound_after(base.lp, lb, ub)
+        if upper - lower <= PROVEN_GAP * max(1.0, abs(upper)):
+            return lower  # the start is optimal: no MIP needed
         fixed, _ = fix_by_reduced_cost(
-            replace(base.model, col_lb=lb, col_ub=ub), base.problem, base.lp, lower
+            replace(base.model, col_lb=lb, col_ub=ub), base.problem, base.lp, lower, upper
         )
         lb, ub = fixed.col_lb, fixed.col_ub
     raw = session.solve(lb, ub, start=start)
@@ -108,10 +152,13 @@ def _forced(base: _Base, session, i: int) -> float | None:  # type: ignore[no-un
     model = base.model
     lb, ub = model.col_lb.copy(), model.col_ub.copy()
     lb[model.choice_col[i]] = 1.0
+    lb[model.scale_col[i]] = base.problem.min_scale[i]  # implied by the link; states it as a bound
     if ub[model.choice_col[i]] < 1.0 or ub[model.scale_col[i]] < base.problem.min_scale[i]:
         return None  # a must_not application cannot be forced in
     order = [i] + [j for j in _lp_order(base) if j != i]
-    return _restricted_optimum(base, session, lb, ub, order)
+    initial = base.scale.copy()
+    initial[i] = base.problem.min_scale[i]
+    return _restricted_optimum(base, session, lb, ub, order, _repair(base, initial, i))
 
 
 def _removed(base: _Base, session, i: int) -> float | None:  # type: ignore[no-untyped-def]
@@ -122,20 +169,37 @@ def _removed(base: _Base, session, i: int) -> float | None:  # type: ignore[no-u
     ub[model.scale_col[i]] = 0.0
     ub[model.choice_col[i]] = 0.0
     order = [j for j in _lp_order(base) if j != i]
-    return _restricted_optimum(base, session, lb, ub, order)
+    initial = base.scale.copy()
+    initial[i] = 0.0
+    return _restricted_optimum(base, session, lb, ub, order, initial)
 
 
-def _raised_cap(base: _Base, k: int) -> float:
-    """Optimal FTE with cap k EUR 1M higher: a fresh solve of the changed problem."""
-    rhs = list(base.problem.rhs_eur)
+def _raised_cap(base: _Base, session, k: int) -> float:  # type: ignore[no-untyped-def]
+    """Optimal FTE with cap k EUR 1M higher (a relaxation: the base LP's reduced costs do not
+    hold, so the changed LP is solved for its own; the base award set plus a walk into the new
+    room is the start)."""
+    from .backends import get_backend
+
+    problem, model = base.problem, base.model
+    rhs = list(problem.rhs_eur)
     rhs[k] += SHADOW_STEP_EUR
-    problem = replace(base.problem, rhs_eur=rhs, secondary=[])
-    status, scale, _, _ = _optimal(
-        problem, base.options.model_copy(update={"time_limit_s": None}), {}
+    raised = replace(problem, rhs_eur=rhs)
+    row_ub = model.row_ub.copy()
+    row_ub[k] += SHADOW_STEP_EUR / MONEY_UNIT_EUR
+    variant = replace(model, row_ub=row_ub)
+    walked = baselines.walk(
+        raised, baselines.with_locks(raised, _lp_order(base)), initial=base.scale
     )
-    if status is not SolveStatus.optimal or scale is None:
-        raise RuntimeError(f"re-solve with {problem.rows[k].name} raised: {status.value}")
-    return float(scale @ problem.fte)
+    start = start_vector(model, problem, walked.scale)
+    lb, ub = model.col_lb, model.col_ub
+    lp = get_backend(base.options.solver).solve_relaxation(relaxation(variant))
+    if lp is not None and is_feasible(variant, start):
+        fixed, _ = fix_by_reduced_cost(variant, problem, lp, float(walked.scale @ problem.fte))
+        lb, ub = fixed.col_lb, fixed.col_ub
+    raw = session.solve(lb, ub, start=start if is_feasible(variant, start) else None, row_ub=row_ub)
+    if raw.status is not SolveStatus.optimal or raw.objective is None:
+        raise RuntimeError(f"re-solve with {problem.rows[k].name} raised: {raw.status.value}")
+    return float(raw.objective)
 
 
 _STATE: dict[str, object] = {}
@@ -161,7 +225,7 @@ def _run(tasks: list[tuple[str, int]]) -> list[tuple[str, int, float | None]]:
         elif kind == "removed":
             value = _removed(base, session, index)  # type: ignore[arg-type]
         else:
-            value = _raised_cap(base, index)  # type: ignore[arg-type]
+            value = _raised_cap(base, session, index)  # type: ignore[arg-type]
         out.append((kind, index, value))
     return out
 

@@ -72,15 +72,38 @@ def is_feasible(model: LinearModel, x: np.ndarray, tol: float = 1e-6) -> bool:
     return bool(np.all(activity >= model.row_lb - tol) and np.all(activity <= model.row_ub + tol))
 
 
+def bound_after(lp: LpSolution, col_lb: np.ndarray, col_ub: np.ndarray) -> float:
+    """An upper bound on the optimum of the model restricted to these column bounds, from the
+    unrestricted LP: every column pushed off its LP value against its reduced cost costs
+    |d_j| per unit (d_j < 0 at a lower bound, > 0 at an upper bound)."""
+    d, x = lp.reduced_costs, lp.values
+    up = np.maximum(0.0, col_lb - x)  # forced up from the LP value
+    down = np.maximum(0.0, x - col_ub)  # forced down
+    penalty = np.where(d < 0, -d * up, 0.0) + np.where(d > 0, d * down, 0.0)
+    return lp.objective - float(penalty.sum())
+
+
 def fix_by_reduced_cost(
-    model: LinearModel, problem: AllocationProblem, lp: LpSolution, lower_bound: float
+    model: LinearModel,
+    problem: AllocationProblem,
+    lp: LpSolution,
+    lower_bound: float,
+    upper_bound: float | None = None,
 ) -> tuple[LinearModel, int]:
-    """A copy of ``model`` with the columns fixed that cannot change in any better solution."""
-    delta = lp.objective - lower_bound + MARGIN_REL * max(1.0, abs(lp.objective))
+    """A copy of ``model`` with the columns fixed that cannot change in any better solution.
+
+    ``upper_bound`` (default: the LP optimum) may be the tighter bound_after() of a model whose
+    bounds were restricted from the LP's; the columns whose bounds the restriction changed
+    are not touched here."""
+    top = lp.objective if upper_bound is None else upper_bound
+    delta = top - lower_bound + MARGIN_REL * max(1.0, abs(lp.objective))
     s = lp.values[model.scale_col]
     d = lp.reduced_costs[model.scale_col]
-    at_zero = (s <= LP_TOL) & (-d * problem.min_scale > delta)
-    at_one = (s >= 1 - LP_TOL) & (d > delta) & (problem.min_scale >= 1.0)
+    # an application whose own bounds the restriction set is left as the restriction has it
+    free = (model.col_lb[model.scale_col] <= 0) & (model.col_lb[model.choice_col] <= 0)
+    free &= (model.col_ub[model.scale_col] >= 1) & (model.col_ub[model.choice_col] >= 1)
+    at_zero = free & (s <= LP_TOL) & (-d * problem.min_scale > delta)
+    at_one = free & (s >= 1 - LP_TOL) & (d > delta) & (problem.min_scale >= 1.0)
     lb, ub = model.col_lb.copy(), model.col_ub.copy()
     cols = model.scale_col[at_zero]
     lb[cols] = 0.0
