@@ -109,6 +109,12 @@ def solve(
         t_read = time.perf_counter()
         alloc = allocate(submission.applications, scen, options, regions=regions)
         explanations = None
+        if explain and alloc.result.status.value != "optimal":
+            click.echo(
+                f"--explain: no explanations, the award set is {alloc.result.status.value}, "
+                "not a proven optimum (raise --time-limit)",
+                err=True,
+            )
         if explain and alloc.result.status.value == "optimal":
             from .explain import explain as run_explain
 
