@@ -38,21 +38,13 @@ class HighsBackend(Backend):
     def solve(
         self, model: LinearModel, options: RunOptions, start: np.ndarray | None = None
     ) -> RawSolution:
-        import highspy
 
         h = _load(model, threads=options.threads)
         h.setOptionValue("mip_rel_gap", options.mip_rel_gap)
         h.setOptionValue("mip_abs_gap", 1e-9)
         if options.time_limit_s is not None:
             h.setOptionValue("time_limit", float(options.time_limit_s))
-        with _silence_stdout():  # HiGHS 1.12 printf()s a debug line for some new solutions
-            if start is not None:
-                solution = highspy.HighsSolution()
-                solution.col_value = start.tolist()
-                solution.value_valid = True
-                h.setSolution(solution)
-            h.run()
-        return _result(h, highspy)
+        return _run(h, start)
 
     def session(self, model: LinearModel, options: RunOptions) -> Session:
         return HighsSession(model, options)
@@ -103,7 +95,6 @@ class HighsSession(Session):
         start: np.ndarray | None = None,
         row_ub: np.ndarray | None = None,
     ) -> RawSolution:
-        import highspy
 
         h = self.h
         h.clearSolver()  # no basis or incumbent carried over from an earlier solve
@@ -112,14 +103,21 @@ class HighsSession(Session):
         for k in np.flatnonzero(upper != self.loaded_ub):  # highspy changes rows one by one
             h.changeRowBounds(int(k), float(self.row_lb[k]), float(upper[k]))
         self.loaded_ub = upper.copy()
-        with _silence_stdout():  # see HighsBackend.solve
-            if start is not None:
-                solution = highspy.HighsSolution()
-                solution.col_value = start.tolist()
-                solution.value_valid = True
-                h.setSolution(solution)
-            h.run()
-        return _result(h, highspy)
+        return _run(h, start)
+
+
+def _run(h, start: np.ndarray | None) -> RawSolution:  # type: ignore[no-untyped-def]
+    """Run HiGHS on its loaded model, from ``start`` if given, and map the outcome."""
+    import highspy
+
+    with _silence_stdout():  # HiGHS 1.12 printf()s a debug line for some new solutions
+        if start is not None:
+            solution = highspy.HighsSolution()
+            solution.col_value = start.tolist()
+            solution.value_valid = True
+            h.setSolution(solution)
+        h.run()
+    return _result(h, highspy)
 
 
 _LIBC = ctypes.CDLL(None)

@@ -164,15 +164,17 @@ def add_theme_budgets(
     problem: AllocationProblem, scenario: Scenario, app_theme: np.ndarray
 ) -> None:
     """theme:<t>: sum over i in t of s_i C_i <= theme_budgets[t] (themes without a cap: none)."""
+    _theme_rows(problem, scenario.theme_budgets_eur, app_theme, "theme", "<=")
+
+
+def _theme_rows(
+    problem: AllocationProblem, amounts: dict, app_theme: np.ndarray, family: str, sense: str
+) -> None:
     for theme in THEMES:
-        if theme in scenario.theme_budgets_eur:
+        if theme in amounts:
             members = np.flatnonzero(app_theme == theme)
-            problem.add_row(
-                ConstraintInfo(f"theme:{theme}", "theme", theme),
-                scenario.theme_budgets_eur[theme],
-                members,
-                problem.cost_eur[members],
-            )
+            info = ConstraintInfo(f"{family}:{theme}", family, theme)
+            problem.add_row(info, amounts[theme], members, problem.cost_eur[members], sense=sense)
 
 
 def add_year_budgets(problem: AllocationProblem, scenario: Scenario) -> None:
@@ -222,16 +224,7 @@ def add_region_caps(
 
 def add_theme_floors(problem: AllocationProblem, scenario: Scenario, app_theme: np.ndarray) -> None:
     """theme_floor:<t>: sum over i in t of s_i C_i >= theme_floors[t] (board rule)."""
-    for theme in THEMES:
-        if theme in scenario.theme_floors_eur:
-            members = np.flatnonzero(app_theme == theme)
-            problem.add_row(
-                ConstraintInfo(f"theme_floor:{theme}", "theme_floor", theme),
-                scenario.theme_floors_eur[theme],
-                members,
-                problem.cost_eur[members],
-                sense=">=",
-            )
+    _theme_rows(problem, scenario.theme_floors_eur, app_theme, "theme_floor", ">=")
 
 
 def add_region_minimums(
