@@ -90,25 +90,37 @@ def fix_by_reduced_cost(
     lower_bound: float,
     upper_bound: float | None = None,
 ) -> tuple[LinearModel, int]:
-    """A copy of ``model`` with the columns fixed that cannot change in any better solution.
+    """A copy of ``model`` with the bounds every better solution keeps: with delta = U - L,
+    moving s_i by t against its reduced cost d_i costs |d_i| t, so
+    - at 0: s_i <= delta / |d_i| (fixed at 0 when that is below min_scale);
+    - at 1: s_i >= 1 - delta / d_i, and it stays chosen when d_i > delta.
 
     ``upper_bound`` (default: the LP optimum) may be the tighter bound_after() of a model whose
     bounds were restricted from the LP's; the columns whose bounds the restriction changed
-    are not touched here."""
+    are not touched here. Returns the model and how many applications were fixed."""
     top = lp.objective if upper_bound is None else upper_bound
     delta = top - lower_bound + MARGIN_REL * max(1.0, abs(lp.objective))
     s = lp.values[model.scale_col]
     d = lp.reduced_costs[model.scale_col]
+    m = problem.min_scale
     # an application whose own bounds the restriction set is left as the restriction has it
     free = (model.col_lb[model.scale_col] <= 0) & (model.col_lb[model.choice_col] <= 0)
     free &= (model.col_ub[model.scale_col] >= 1) & (model.col_ub[model.choice_col] >= 1)
-    at_zero = free & (s <= LP_TOL) & (-d * problem.min_scale > delta)
-    at_one = free & (s >= 1 - LP_TOL) & (d > delta) & (problem.min_scale >= 1.0)
+    tiny = 1e-12
+    at_zero = free & (s <= LP_TOL) & (d < -tiny)
+    at_one = free & (s >= 1 - LP_TOL) & (d > tiny)
+    reach = np.where(at_zero, delta / np.maximum(-d, tiny), 1.0)  # highest scale still worth it
+    floor = np.where(at_one, 1.0 - delta / np.maximum(d, tiny), 0.0)  # lowest scale if chosen
+    zero = at_zero & (reach < m)
+    shrink = at_zero & ~zero & (reach < 1.0)
+    stay = at_one & (d > delta)
     lb, ub = model.col_lb.copy(), model.col_ub.copy()
-    cols = model.scale_col[at_zero]
-    lb[cols] = 0.0
-    ub[cols] = 0.0
     separate = model.choice_col != model.scale_col
-    ub[model.choice_col[at_zero & separate]] = 0.0
-    lb[model.scale_col[at_one]] = 1.0
-    return replace(model, col_lb=lb, col_ub=ub), int(at_zero.sum() + at_one.sum())
+    sc = model.scale_col
+    lb[sc[zero]] = 0.0
+    ub[sc[zero]] = 0.0
+    ub[model.choice_col[zero & separate]] = 0.0
+    ub[sc[shrink]] = np.maximum(reach[shrink], m[shrink])
+    lb[sc[stay]] = np.where(m[stay] >= 1.0, 1.0, np.maximum(m[stay], floor[stay]))
+    lb[model.choice_col[stay & separate]] = 1.0
+    return replace(model, col_lb=lb, col_ub=ub), int(zero.sum() + (stay & (m >= 1.0)).sum())
