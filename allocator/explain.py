@@ -7,9 +7,12 @@
   funded one, the FTE lost without it.
 
 Forcing or removing one application restricts the base problem, so the base LP's reduced
-costs stay valid bounds: with a feasible start from an LP-guided walk, reduced-cost fixing
-leaves a small MIP (see model/reduce.py). Those re-solves reuse one loaded model per worker
-(only column bounds change) and run in a process pool on all cores.
+costs stay valid bounds (model/reduce.py: bound_after, fix_by_reduced_cost). Each variant
+starts from the base award set adapted to the change; fixing against a guessed lower bound
+(retried with a wider guess when it does not hold) leaves a small MIP. Raising a cap is a
+relaxation: there the changed LP is solved for its own reduced costs. All re-solves reuse
+one loaded model per worker (only bounds change) and run in fixed blocks in a process pool
+on all cores.
 """
 
 from __future__ import annotations
@@ -52,9 +55,9 @@ applications)."""
 TIGHT_EUR = 1.0
 """A cap with less than EUR 1 left is tight."""
 INLINE_BELOW = 24
+"""Fewer re-solves than this run in the calling process (a pool costs more than it saves)."""
 BLOCK = 32
 """Variants are solved in fixed blocks of this many (the unit of work and of learning)."""
-"""Fewer re-solves than this run in the calling process (a pool costs more than it saves)."""
 
 
 @dataclass

@@ -83,14 +83,9 @@ def test_every_eligible_application_explained_and_deterministic(case) -> None:
     _, _, _, alloc, ex = case
     eligible = {w.application_id for w in alloc.result.awards if w.status.value != "ineligible"}
     assert set(ex.applications) == eligible
-    again = explain(alloc, workers=1)
-    assert again.shadow_prices == pytest.approx(ex.shadow_prices, abs=TOL)
-    for app_id, e in ex.applications.items():
-        other = again.applications[app_id]
-        assert other.binding == e.binding
-        for attr in ("fte_loss_if_forced", "fte_loss_if_removed"):
-            a, b = getattr(e, attr), getattr(other, attr)
-            assert (a is None) == (b is None) and (a is None or a == pytest.approx(b, abs=TOL))
+    again = explain(alloc, workers=1)  # fixed blocks: the same numbers whatever the workers
+    assert again.shadow_prices == ex.shadow_prices
+    assert again.applications == ex.applications
 
 
 def test_texts_carry_the_numbers(case) -> None:
