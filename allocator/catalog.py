@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -19,13 +20,20 @@ _REPO_DIRS = {"allocator.plans": "models", "allocator.scenarios": "scenarios"}
 
 def _package_dir(package: str) -> Path:
     """Where a data package lies: inside the installed package (wheel), or, when the code runs
-    from a checkout whose root is on sys.path before the install, the repository folder."""
+    from a checkout whose root is on sys.path before the install, the repository folder.
+    (models/ and scenarios/ are namespace packages: importlib.resources would hand back a
+    MultiplexedPath, so the import system's own search location is used.)"""
     try:
-        return Path(str(resources.files(package)))
+        spec = importlib.util.find_spec(package)
     except ModuleNotFoundError:
-        if package not in _REPO_DIRS:
-            raise
-        return Path(__file__).resolve().parent.parent / _REPO_DIRS[package]
+        spec = None
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    for location in locations:
+        if Path(location).is_dir():
+            return Path(location)
+    if package not in _REPO_DIRS:
+        return Path(str(resources.files(package)))
+    return Path(__file__).resolve().parent.parent / _REPO_DIRS[package]
 
 
 def _resource(package: str, name: str) -> Path:
