@@ -45,6 +45,16 @@ class Allocation:
     options: RunOptions
     timings_s: dict[str, float] = field(default_factory=dict)
 
+    def scales(self) -> np.ndarray:
+        """The awarded scale of every eligible application, in problem order (zeros when
+        there is no award set)."""
+        index = {a: i for i, a in enumerate(self.problem.app_ids)}
+        scale = np.zeros(self.problem.n)
+        for award in self.result.awards:
+            if award.application_id in index:
+                scale[index[award.application_id]] = award.scale
+        return scale
+
     def theme_of(self, app: Application) -> str | None:
         plan = self.plans.get(app.use_case)
         return plan.theme if plan is not None else app.theme

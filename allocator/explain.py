@@ -324,10 +324,7 @@ def explain(alloc: Allocation, workers: int | None = None) -> Explanations:
     t0 = time.perf_counter()
     problem = alloc.problem
     index = {a: i for i, a in enumerate(problem.app_ids)}
-    scale = np.zeros(problem.n)
-    for award in result.awards:
-        if award.application_id in index:
-            scale[index[award.application_id]] = award.scale
+    scale = alloc.scales()
     base_fte = float(scale @ problem.fte)
     backend = get_backend(alloc.options.solver)
     model = build_mip(problem)  # explicit choice columns: forcing and removing are bounds

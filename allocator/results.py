@@ -147,17 +147,7 @@ def ineligible_rows(alloc: Allocation) -> list[Row]:
 
 def constraint_rows(alloc: Allocation) -> list[Row]:
     """Every budget row with its use and slack (EUR)."""
-    if alloc.result.awards == [] or alloc.problem.n == 0:
-        usage = [0.0] * len(alloc.problem.rows)
-    else:
-        index = {a: i for i, a in enumerate(alloc.problem.app_ids)}
-        import numpy as np
-
-        scale = np.zeros(alloc.problem.n)
-        for w in alloc.result.awards:
-            if w.application_id in index:
-                scale[index[w.application_id]] = w.scale
-        usage = row_usage(alloc.problem, scale).tolist()
+    usage = row_usage(alloc.problem, alloc.scales()).tolist()
     return [
         {
             "constraint": info.name,
