@@ -18,7 +18,8 @@ BUDGET_TOL_EUR = 0.01
 def row_usage(problem: AllocationProblem, scale: np.ndarray) -> np.ndarray:
     """EUR used under each budget row by the scales."""
     rows, apps, coefs = problem.triplets()
-    return np.bincount(rows, weights=coefs * scale[apps], minlength=len(problem.rows))
+    used = np.bincount(rows, weights=coefs * scale[apps], minlength=len(problem.rows))
+    return used.astype(np.float64)  # bincount gives integers when there is nothing to add
 
 
 def snap_scales(problem: AllocationProblem, s: np.ndarray, z: np.ndarray) -> np.ndarray:
