@@ -6,13 +6,12 @@
   for one not fully funded, the FTE lost if it must be funded at least at min_scale; for a
   funded one, the FTE lost without it.
 
-Forcing or removing one application restricts the base problem, so the base LP's reduced
-costs stay valid bounds (model/reduce.py: bound_after, fix_by_reduced_cost). Each variant
-starts from the base award set adapted to the change; fixing against a guessed lower bound
-(retried with a wider guess when it does not hold) leaves a small MIP. Raising a cap is a
-relaxation: there the changed LP is solved for its own reduced costs. All re-solves reuse
-one loaded model per worker (only bounds change) and run in fixed blocks in a process pool
-on all cores.
+Every variant is the base model with other bounds (forcing, removing) or one larger row
+limit (raising a cap). Each worker keeps the base LP loaded; a variant's LP starts from the
+base's optimal basis and gives its bound and reduced costs; fixing by reduced cost against a
+guessed lower bound (model/reduce.py) and taking the fixed columns out (model/compact.py)
+leaves a MIP of tens to hundreds of columns (see _optimum for why the result is exact).
+Variants run in fixed blocks in a process pool on all cores.
 """
 
 from __future__ import annotations
@@ -25,33 +24,27 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import baselines
+from .backends import RawSolution
 from .domain import AwardStatus, RunOptions, SolveStatus
 from .engine import Allocation
 from .feasibility import row_usage
+from .model.compact import restrict
 from .model.mip import MONEY_UNIT_EUR, LinearModel, build_mip
 from .model.problem import AllocationProblem
-from .model.reduce import (
-    LpSolution,
-    bound_after,
-    fix_by_reduced_cost,
-    is_feasible,
-    relaxation,
-    start_vector,
-)
+from .model.reduce import fix_by_reduced_cost, is_feasible, relaxation
 
 SHADOW_STEP_EUR = 1_000_000.0
-PROVEN_GAP = 1e-9
-"""A start within this relative distance of a proven bound is taken as the optimum."""
-GUESS_FIRST = 2e-6
+GUESS_FLOOR = 2e-6
+GUESS_BASE_GAP = 1.0
 GUESS_LEARN_AFTER = 4
-GUESS_QUANTILE = 0.75
-GUESS_MARGIN = 1.5
+GUESS_QUANTILE = 0.5
+GUESS_MARGIN = 1.0
 GUESS_GROWTH = 4.0
-"""First guess below a variant's LP bound: at least GUESS_FIRST of it and twice the base's LP
-gap; after a few variants, 1.5 x the 75th percentile of how far the LP bound overstated the
-optimum so far in the block; it grows by GUESS_GROWTH a retry (tuned on 500 and 5,000
-applications)."""
+"""How far below a variant's LP bound the first guess lies: the base's LP gap (LP optimum
+minus the optimum) until a block has solved GUESS_LEARN_AFTER variants, then the median of
+how far the LP bound overstated their optima; never less than GUESS_FLOOR of the bound. A
+guess that fails without a solution grows by GUESS_GROWTH (tuned on generated submissions
+of 500 and 5,000 applications, bench/README.md)."""
 TIGHT_EUR = 1.0
 """A cap with less than EUR 1 left is tight."""
 INLINE_BELOW = 24
@@ -86,209 +79,129 @@ class _Base:
 
     problem: AllocationProblem
     model: LinearModel
-    lp: LpSolution | None
-    scale: np.ndarray
     options: RunOptions
     lp_gap: float = 0.0  # LP optimum minus the base optimum (FTE)
 
 
-def _walk_start(
-    base: _Base, order: list[int], lb: np.ndarray, ub: np.ndarray, initial: np.ndarray | None = None
-) -> tuple[np.ndarray | None, float]:
-    """A feasible start for a variant (or None) and its FTE (a lower bound on the variant):
-    the better of a walk from ``initial`` (the base award set, adapted) and a plain walk."""
-    problem, model = base.problem, base.model
-    variant = replace(model, col_lb=lb, col_ub=ub)
-    best, best_fte = None, -math.inf
-    for init in [initial, None] if initial is not None else [None]:
-        walked = baselines.walk(problem, baselines.with_locks(problem, order), initial=init)
-        x = start_vector(model, problem, walked.scale)
-        fte = float(walked.scale @ problem.fte)
-        if fte > best_fte and is_feasible(variant, x):
-            best, best_fte = x, fte
-    return best, best_fte
+_STATE: dict[str, object] = {}
+"""Per worker process: the base, the backend, the loaded LP, and the block's guess gaps."""
 
 
-def _repair(base: _Base, scale: np.ndarray, keep: int) -> np.ndarray:
-    """Drop funded applications (lowest FTE per euro first, never ``keep``) until every cap
-    and exclusive group holds again."""
-    problem = base.problem
-    scale = scale.copy()
-    for j in problem.group_partners(keep):
-        scale[j] = 0.0
-    ratio = problem.fte / np.maximum(problem.cost_eur, 1e-9)
-    rhs = np.asarray(problem.rhs_eur)
-    rows, apps, coefs = problem.triplets()
-    cap = problem.is_cap
-    while True:
-        over = np.flatnonzero(cap & (row_usage(problem, scale) > rhs + 1e-6))
-        if not len(over):
-            return scale
-        members = apps[np.isin(rows, over) & (coefs > 0)]
-        candidates = [i for i in set(members.tolist()) if i != keep and scale[i] > 0]
-        if not candidates:
-            return scale
-        scale[min(candidates, key=lambda i: (ratio[i], problem.app_ids[i]))] = 0.0
+def _optimum(lb: np.ndarray, ub: np.ndarray, row_ub: np.ndarray | None = None) -> float | None:
+    """Optimal FTE of the base model with these bounds; None when infeasible.
 
-
-def _lp_order(base: _Base) -> list[int]:
-    s = base.scale
-    ratio = base.problem.fte / np.maximum(base.problem.cost_eur, 1e-9)
-    return sorted(range(base.problem.n), key=lambda i: (-s[i], -ratio[i], base.problem.app_ids[i]))
-
-
-def _solve_variant(  # type: ignore[no-untyped-def]
-    base: _Base,
-    session,
-    variant: LinearModel,
-    lp: LpSolution | None,
-    upper: float,
-    start: np.ndarray | None,
-    lower: float,
-) -> float | None:
-    """Optimal FTE of ``variant`` (a model with changed bounds), None when infeasible.
-
-    Reduced-cost fixing against a guessed lower bound G = upper - eps: any solution that
-    breaks a fixing is worth less than G, so if the reduced MIP's optimum reaches G it is the
-    variant's optimum; if not, eps grows and it is tried again, ending with the proven lower
-    bound of the start (exact fixing) or none at all. The LP bound of a variant is usually
-    within a hundredth of an FTE of its optimum, so the first guess mostly holds and the
-    reduced MIP is tiny.
+    The variant's own LP (from the base's basis) gives the bound U and reduced costs.
+    Reduced-cost fixing against a guess G = U - eps leaves a small model (model/compact.py):
+    every solution that breaks a fixing is worth less than G, so a small-model optimum of at
+    least G is the variant's optimum. Below G it is still a solution: fixing against its value
+    (exact) and solving once more from it ends the search. No solution at all: eps grows.
     """
-    row_ub = variant.row_ub if variant.row_ub is not base.model.row_ub else None
-    if start is not None and upper - lower <= PROVEN_GAP * max(1.0, abs(upper)):
-        return lower  # the start is proven optimal: no MIP
-    eps = max(GUESS_FIRST * max(1.0, abs(upper)), 2.0 * base.lp_gap)
-    seen: list[float] = _STATE.setdefault("gaps", [])  # type: ignore[assignment]
+    base: _Base = _STATE["base"]  # type: ignore[assignment]
+    backend = _STATE["backend"]
+    variant = replace(base.model, col_lb=lb, col_ub=ub)
+    if row_ub is not None:
+        variant = replace(variant, row_ub=row_ub)
+    lps = _STATE["lp"]
+    if lps is None:  # a backend without LP reduced costs: the whole variant
+        return _value(backend.solve(variant, base.options))  # type: ignore[attr-defined]
+    lp = lps.solve(lb, ub, row_ub)  # type: ignore[attr-defined]
+    if lp is None:
+        return None
+    upper = lp.objective
+    floor = GUESS_FLOOR * max(1.0, abs(upper))
+    seen: list[float] = _STATE["gaps"]  # type: ignore[assignment]
     if len(seen) >= GUESS_LEARN_AFTER:  # what the LP bound overstated in this block so far
-        eps = max(eps, GUESS_MARGIN * float(np.quantile(seen, GUESS_QUANTILE)))
+        eps = max(floor, GUESS_MARGIN * float(np.quantile(seen, GUESS_QUANTILE)))
+    else:
+        eps = max(floor, GUESS_BASE_GAP * base.lp_gap)
+    start, lower = None, -math.inf
     while True:
         guess = upper - eps
-        exact = start is None or lp is None or guess <= lower
-        lb, ub = variant.col_lb, variant.col_ub
-        if lp is not None and (start is not None or not exact):
-            fixed, _ = fix_by_reduced_cost(
-                variant, base.problem, lp, lower if exact else guess, upper
-            )
-            lb, ub = fixed.col_lb, fixed.col_ub
-        x = (
-            start
-            if start is not None and is_feasible(replace(variant, col_lb=lb, col_ub=ub), start)
-            else None
-        )
-        raw = session.solve(lb, ub, start=x, row_ub=row_ub)
-        if raw.status is SolveStatus.optimal and raw.objective is not None:
-            if exact or raw.objective >= guess:
-                seen.append(max(0.0, upper - raw.objective))
-                return float(raw.objective)
-        elif raw.status is SolveStatus.infeasible:
+        exact = guess <= lower or eps > max(1.0, abs(upper))
+        fixed = variant
+        if not (exact and start is None):
+            fixed, _ = fix_by_reduced_cost(variant, base.problem, lp, lower if exact else guess)
+        small = restrict(variant, fixed.col_lb, fixed.col_ub)
+        raw = None
+        if small is not None:
+            x0 = small.shrink(start) if start is not None and is_feasible(fixed, start) else None
+            raw = backend.solve_small(small.model, base.options, start=x0)  # type: ignore[attr-defined]
+        if raw is not None and raw.status is SolveStatus.optimal and raw.values is not None:
+            value = float(raw.objective) + small.objective_offset  # type: ignore[union-attr,arg-type]
+            if exact or value >= guess:
+                seen.append(max(0.0, upper - value))
+                return value
+            start, lower = small.expand(raw.values), value  # type: ignore[union-attr]
+            eps = upper - lower
+        elif raw is None or raw.status is SolveStatus.infeasible:
             if exact:
                 return None
+            eps *= GUESS_GROWTH
         else:
             raise RuntimeError(f"re-solve did not finish: {raw.status.value} {raw.message}")
-        eps *= GUESS_GROWTH
 
 
-def _restricted_optimum(  # type: ignore[no-untyped-def]
-    base: _Base,
-    session,
-    lb: np.ndarray,
-    ub: np.ndarray,
-    order: list[int],
-    initial: np.ndarray | None = None,
-) -> float | None:
-    """Optimal FTE of the base model with tighter column bounds; None when infeasible.
-
-    A restriction of the base problem: the base LP's reduced costs stay valid."""
-    start, lower = _walk_start(base, order, lb, ub, initial)
-    variant = replace(base.model, col_lb=lb, col_ub=ub)
-    upper = bound_after(base.lp, lb, ub) if base.lp is not None else math.inf
-    return _solve_variant(base, session, variant, base.lp, upper, start, lower)
+def _value(raw: RawSolution) -> float | None:
+    if raw.status is SolveStatus.infeasible:
+        return None
+    if raw.status is not SolveStatus.optimal or raw.objective is None:
+        raise RuntimeError(f"re-solve did not finish: {raw.status.value} {raw.message}")
+    return float(raw.objective)
 
 
-def _forced(base: _Base, session, i: int) -> float | None:  # type: ignore[no-untyped-def]
+def _forced(i: int) -> float | None:
+    """Optimal FTE when application i must be funded at least at min_scale."""
+    base: _Base = _STATE["base"]  # type: ignore[assignment]
     model = base.model
     lb, ub = model.col_lb.copy(), model.col_ub.copy()
-    lb[model.choice_col[i]] = 1.0
-    lb[model.scale_col[i]] = base.problem.min_scale[i]  # implied by the link; states it as a bound
     if ub[model.choice_col[i]] < 1.0 or ub[model.scale_col[i]] < base.problem.min_scale[i]:
         return None  # a must_not application cannot be forced in
-    order = [i] + [j for j in _lp_order(base) if j != i]
-    initial = base.scale.copy()
-    initial[i] = base.problem.min_scale[i]
-    return _restricted_optimum(base, session, lb, ub, order, _repair(base, initial, i))
+    lb[model.choice_col[i]] = 1.0
+    lb[model.scale_col[i]] = base.problem.min_scale[i]  # implied by the link; states it as a bound
+    return _optimum(lb, ub)
 
 
-def _removed(base: _Base, session, i: int) -> float | None:  # type: ignore[no-untyped-def]
+def _removed(i: int) -> float | None:
+    """Optimal FTE without application i."""
+    base: _Base = _STATE["base"]  # type: ignore[assignment]
     model = base.model
     lb, ub = model.col_lb.copy(), model.col_ub.copy()
     if lb[model.choice_col[i]] > 0:
         return None  # a must_fund application cannot be taken out
     ub[model.scale_col[i]] = 0.0
     ub[model.choice_col[i]] = 0.0
-    order = [j for j in _lp_order(base) if j != i]
-    initial = base.scale.copy()
-    initial[i] = 0.0
-    return _restricted_optimum(base, session, lb, ub, order, initial)
+    return _optimum(lb, ub)
 
 
-def _raised_cap(base: _Base, session, k: int) -> float:  # type: ignore[no-untyped-def]
-    """Optimal FTE with cap k EUR 1M higher (a relaxation: the base LP's reduced costs do not
-    hold, so the changed LP is solved for its own; the base award set plus a walk into the new
-    room is the start)."""
-    from .backends import get_backend
-
-    problem, model = base.problem, base.model
-    rhs = list(problem.rhs_eur)
-    rhs[k] += SHADOW_STEP_EUR
-    raised = replace(problem, rhs_eur=rhs)
+def _raised_cap(k: int) -> float:
+    """Optimal FTE with budget cap k EUR 1M higher."""
+    base: _Base = _STATE["base"]  # type: ignore[assignment]
+    model = base.model
     row_ub = model.row_ub.copy()
     row_ub[k] += SHADOW_STEP_EUR / MONEY_UNIT_EUR
-    variant = replace(model, row_ub=row_ub)
-    walked = baselines.walk(
-        raised, baselines.with_locks(raised, _lp_order(base)), initial=base.scale
-    )
-    start = start_vector(model, problem, walked.scale)
-    lower = float(walked.scale @ problem.fte)
-    if not is_feasible(variant, start):
-        start, lower = None, -math.inf
-    lp = get_backend(base.options.solver).solve_relaxation(relaxation(variant))
-    upper = lp.objective if lp is not None else math.inf
-    value = _solve_variant(base, session, variant, lp, upper, start, lower)
+    value = _optimum(model.col_lb, model.col_ub, row_ub)
     if value is None:
-        raise RuntimeError(f"re-solve with {problem.rows[k].name} raised: infeasible")
+        raise RuntimeError(f"re-solve with {base.problem.rows[k].name} raised: infeasible")
     return value
 
 
-_STATE: dict[str, object] = {}
-
-
 def _init_worker(base: _Base) -> None:
-    from .backends import get_backend
+    from .backends import Feature, get_backend
 
     backend = get_backend(base.options.solver)
     _STATE["base"] = base
-    _STATE["session"] = backend.session(
-        base.model, base.options.model_copy(update={"time_limit_s": None})
+    _STATE["backend"] = backend
+    _STATE["lp"] = (
+        backend.lp_session(relaxation(base.model)) if Feature.LP_DUALS in backend.features else None
     )
 
 
 def _run(tasks: list[tuple[str, int]]) -> list[tuple[str, int, float | None]]:
     """Solve one block of variants. What the block learns about its guesses starts afresh
     with each block, so every number depends on the block, never on which worker ran it."""
-    base = _STATE["base"]
-    session = _STATE["session"]
     _STATE["gaps"] = []
-    out = []
-    for kind, index in tasks:
-        if kind == "forced":
-            value = _forced(base, session, index)  # type: ignore[arg-type]
-        elif kind == "removed":
-            value = _removed(base, session, index)  # type: ignore[arg-type]
-        else:
-            value = _raised_cap(base, session, index)  # type: ignore[arg-type]
-        out.append((kind, index, value))
-    return out
+    solve = {"forced": _forced, "removed": _removed, "cap": _raised_cap}
+    return [(kind, index, solve[kind](index)) for kind, index in tasks]
 
 
 def _execute(
@@ -298,7 +211,6 @@ def _execute(
     if workers <= 1 or len(tasks) < INLINE_BELOW:
         _init_worker(base)
         return [r for block in blocks for r in _run(block)]
-    chunks = blocks
     import multiprocessing
 
     context = multiprocessing.get_context(
@@ -307,8 +219,8 @@ def _execute(
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_init_worker, initargs=(base,)
     ) as pool:
-        results = list(pool.map(_run, chunks))
-    return [r for chunk in results for r in chunk]
+        results = list(pool.map(_run, blocks))
+    return [r for block in results for r in block]
 
 
 # ---- the public function --------------------------------------------------------------------
@@ -328,14 +240,10 @@ def explain(alloc: Allocation, workers: int | None = None) -> Explanations:
     base_fte = float(scale @ problem.fte)
     backend = get_backend(alloc.options.solver)
     model = build_mip(problem)  # explicit choice columns: forcing and removing are bounds
-    lp = (
-        backend.solve_relaxation(relaxation(model))
-        if Feature.LP_DUALS in backend.features
-        else None
-    )
-    base = _Base(problem, model, lp, scale, alloc.options)
-    if lp is not None:
-        base.lp_gap = max(0.0, lp.objective - base_fte)
+    base = _Base(problem, model, alloc.options.model_copy(update={"time_limit_s": None}))
+    if Feature.LP_DUALS in backend.features:
+        lp = backend.solve_relaxation(relaxation(model))
+        base.lp_gap = max(0.0, lp.objective - base_fte) if lp is not None else 0.0
 
     caps = [
         k

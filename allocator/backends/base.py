@@ -69,6 +69,18 @@ class Backend(abc.ABC):
         """Keep ``model`` loaded for many re-solves that change only column bounds."""
         return RebuildSession(self, model, options)
 
+    def lp_session(self, model: LinearModel) -> LpSession:
+        """Keep the LP ``model`` loaded for many re-solves that change only bounds
+        (Feature.LP_DUALS)."""
+        return RebuildLpSession(self, model)
+
+    def solve_small(
+        self, model: LinearModel, options: RunOptions, start: np.ndarray | None = None
+    ) -> RawSolution:
+        """Solve a small model left by reduced-cost fixing, one of many in a row (a backend
+        may tune itself for that); by default the same as solve()."""
+        return self.solve(model, options, start=start)
+
     def check_supported(self, model: LinearModel) -> None:
         """Refuse a model that uses column kinds this backend cannot express."""
         if Feature.SEMICONTINUOUS not in self.features and (model.col_kind == SEMICONTINUOUS).any():
@@ -99,3 +111,29 @@ class RebuildSession(Session):
 
         variant = replace(self.model, col_lb=col_lb, col_ub=col_ub)
         return self.backend.solve(variant, self.options, start=start)
+
+
+class LpSession(abc.ABC):
+    """An LP kept loaded in a backend; each solve sets all bounds afresh and starts from the
+    same point (the first optimal basis), so no result depends on the solves before it."""
+
+    @abc.abstractmethod
+    def solve(
+        self, col_lb: np.ndarray, col_ub: np.ndarray, row_ub: np.ndarray | None = None
+    ) -> LpSolution | None:
+        """Optimal solution with reduced costs under these bounds; None when infeasible."""
+
+
+class RebuildLpSession(LpSession):
+    def __init__(self, backend: Backend, model: LinearModel):
+        self.backend, self.model = backend, model
+
+    def solve(
+        self, col_lb: np.ndarray, col_ub: np.ndarray, row_ub: np.ndarray | None = None
+    ) -> LpSolution | None:
+        from dataclasses import replace
+
+        changed = replace(self.model, col_lb=col_lb, col_ub=col_ub)
+        if row_ub is not None:
+            changed = replace(changed, row_ub=row_ub)
+        return self.backend.solve_relaxation(changed)

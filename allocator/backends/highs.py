@@ -14,7 +14,7 @@ import numpy as np
 from ..domain import RunOptions, SolveStatus
 from ..model.mip import LinearModel
 from ..model.reduce import LpSolution
-from .base import FEASIBILITY_TOL, Backend, Feature, RawSolution, Session
+from .base import FEASIBILITY_TOL, Backend, Feature, LpSession, RawSolution
 
 
 class HighsBackend(Backend):
@@ -38,72 +38,87 @@ class HighsBackend(Backend):
     def solve(
         self, model: LinearModel, options: RunOptions, start: np.ndarray | None = None
     ) -> RawSolution:
+        return _run(_load_mip(model, options), start)
 
-        h = _load(model, threads=options.threads)
-        h.setOptionValue("mip_rel_gap", options.mip_rel_gap)
-        h.setOptionValue("mip_abs_gap", 1e-9)
-        if options.time_limit_s is not None:
-            h.setOptionValue("time_limit", float(options.time_limit_s))
+    def solve_small(
+        self, model: LinearModel, options: RunOptions, start: np.ndarray | None = None
+    ) -> RawSolution:
+        h = _load_mip(model, options)
+        for name, value in SMALL_MODEL_OPTIONS.items():
+            h.setOptionValue(name, value)
+        if model.num_cols > ROOT_REDUCED_COST_MAX_COLS:
+            h.setOptionValue("mip_heuristic_run_root_reduced_cost", False)
         return _run(h, start)
 
-    def session(self, model: LinearModel, options: RunOptions) -> Session:
-        return HighsSession(model, options)
+    def lp_session(self, model: LinearModel) -> LpSession:
+        return HighsLpSession(model)
 
     def solve_relaxation(self, model: LinearModel) -> LpSolution | None:
         import highspy
 
-        h = _load(model, threads=1)
-        h.run()
-        status = h.getModelStatus()
-        if status == highspy.HighsModelStatus.kInfeasible:
-            return None
-        if status != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"LP relaxation: {h.modelStatusToString(status)}")
-        solution = h.getSolution()
-        return LpSolution(
-            objective=h.getInfo().objective_function_value,
-            values=np.asarray(solution.col_value),
-            reduced_costs=np.asarray(solution.col_dual),
-        )
+        return _lp_solution(_load(model, threads=1), highspy)
 
 
-class HighsSession(Session):
-    """One HiGHS instance holding the model; re-solves change bounds, never the matrix."""
+SMALL_MODEL_OPTIONS: dict[str, object] = {
+    "presolve": "off",
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_feasibility_jump": False,
+}
+ROOT_REDUCED_COST_MAX_COLS = 400
+"""For the small models of explain.py (most columns nearly fixed, the optimum within a few FTE
+of the LP bound) presolve and most sub-MIP heuristics cost more than they find; the root
+reduced-cost sub-MIP pays off below ~400 columns only. Measured per re-solve on generated
+submissions: 500 applications ~120 columns 0.046 -> 0.032 s; 5,000 applications ~950
+columns 0.17 -> 0.11 s (bench/README.md)."""
 
-    def __init__(self, model: LinearModel, options: RunOptions):
-        self.h = _load(model, threads=options.threads)
-        self.h.setOptionValue("mip_rel_gap", options.mip_rel_gap)
-        self.h.setOptionValue("mip_abs_gap", 1e-9)
-        # the variants are small after reduced-cost fixing; presolve costs more than it saves
-        # there (measured: 0.144 -> 0.113 s a re-solve on a 500-application submission)
-        self.h.setOptionValue("presolve", "off")
-        # the caller brings a good start; RINS/RENS sub-MIPs cost more than they find here
-        # (measured: 0.119 -> 0.085 s a re-solve)
-        self.h.setOptionValue("mip_heuristic_run_rins", False)
-        self.h.setOptionValue("mip_heuristic_run_rens", False)
-        if options.time_limit_s is not None:
-            self.h.setOptionValue("time_limit", float(options.time_limit_s))
+
+class HighsLpSession(LpSession):
+    """One HiGHS instance holding an LP and its first optimal basis; each re-solve starts
+    from that basis (dual simplex, a few pivots)."""
+
+    def __init__(self, model: LinearModel):
+        import highspy
+
+        self.h = _load(model, threads=1)
+        self.h.run()
+        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError("LP session: the first LP has no optimal solution")
+        self.basis = self.h.getBasis()
         self.cols = np.arange(model.num_cols, dtype=np.int32)
         self.row_lb = _finite(model.row_lb)
         self.row_ub = _finite(model.row_ub)
         self.loaded_ub = self.row_ub.copy()  # row upper bounds now in the HiGHS instance
 
     def solve(
-        self,
-        col_lb: np.ndarray,
-        col_ub: np.ndarray,
-        start: np.ndarray | None = None,
-        row_ub: np.ndarray | None = None,
-    ) -> RawSolution:
+        self, col_lb: np.ndarray, col_ub: np.ndarray, row_ub: np.ndarray | None = None
+    ) -> LpSolution | None:
+        import highspy
 
         h = self.h
-        h.clearSolver()  # no basis or incumbent carried over from an earlier solve
         h.changeColsBounds(len(self.cols), self.cols, col_lb, col_ub)
         upper = self.row_ub if row_ub is None else _finite(row_ub)
         for k in np.flatnonzero(upper != self.loaded_ub):  # highspy changes rows one by one
             h.changeRowBounds(int(k), float(self.row_lb[k]), float(upper[k]))
         self.loaded_ub = upper.copy()
-        return _run(h, start)
+        h.setBasis(self.basis)
+        return _lp_solution(h, highspy)
+
+
+def _lp_solution(h, highspy) -> LpSolution | None:  # type: ignore[no-untyped-def]
+    """Run the loaded LP; its optimal solution, None when infeasible."""
+    h.run()
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return None
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise RuntimeError(f"LP relaxation: {h.modelStatusToString(status)}")
+    solution = h.getSolution()
+    return LpSolution(
+        objective=h.getInfo().objective_function_value,
+        values=np.asarray(solution.col_value),
+        reduced_costs=np.asarray(solution.col_dual),
+    )
 
 
 def _run(h, start: np.ndarray | None) -> RawSolution:  # type: ignore[no-untyped-def]
@@ -176,6 +191,15 @@ def _load(model: LinearModel, threads: int):  # type: ignore[no-untyped-def]
         value,
         model.col_kind.astype(np.int32),  # our kinds are HiGHS's HighsVarType codes
     )
+    return h
+
+
+def _load_mip(model: LinearModel, options: RunOptions):  # type: ignore[no-untyped-def]
+    h = _load(model, threads=options.threads)
+    h.setOptionValue("mip_rel_gap", options.mip_rel_gap)
+    h.setOptionValue("mip_abs_gap", 1e-9)
+    if options.time_limit_s is not None:
+        h.setOptionValue("time_limit", float(options.time_limit_s))
     return h
 
 
