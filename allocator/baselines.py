@@ -50,12 +50,7 @@ def walk(
 ) -> WalkResult:
     """Give each application in ``order`` the largest scale that still fits. ``initial``:
     scales already awarded before the walk starts (they stay as they are)."""
-    rows, apps, coefs = problem.triplets()
-    cap = problem.is_cap
-    by_app: list[list[tuple[int, float]]] = [[] for _ in range(problem.n)]
-    for k, i, c in zip(rows.tolist(), apps.tolist(), coefs.tolist()):
-        if cap[k]:  # floors are no room limit; the walk cannot promise them
-            by_app[i].append((k, c))
+    by_app = problem.cap_entries()  # floors are no room limit; the walk cannot promise them
     remaining = np.asarray(problem.rhs_eur, dtype=np.float64).copy()
     names = [info.name for info in problem.rows]
     group_of = {i: g for g, members in problem.groups.items() for i in members}

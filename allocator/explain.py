@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from . import baselines
 from .backends import RawSolution
 from .domain import AwardStatus, RunOptions, SolveStatus
 from .engine import Allocation
@@ -31,7 +32,7 @@ from .feasibility import row_usage
 from .model.compact import restrict
 from .model.mip import MONEY_UNIT_EUR, LinearModel, build_mip
 from .model.problem import AllocationProblem
-from .model.reduce import fix_by_reduced_cost, is_feasible, relaxation
+from .model.reduce import fix_by_reduced_cost, is_feasible, relaxation, start_vector
 
 SHADOW_STEP_EUR = 1_000_000.0
 GUESS_FLOOR = 2e-6
@@ -80,6 +81,9 @@ class _Base:
     problem: AllocationProblem
     model: LinearModel
     options: RunOptions
+    start: np.ndarray  # the base award set as a column vector
+    scale: np.ndarray
+    order: list[int]
     lp_gap: float = 0.0  # LP optimum minus the base optimum (FTE)
 
 
@@ -87,8 +91,14 @@ _STATE: dict[str, object] = {}
 """Per worker process: the base, the backend, the loaded LP, and the block's guess gaps."""
 
 
-def _optimum(lb: np.ndarray, ub: np.ndarray, row_ub: np.ndarray | None = None) -> float | None:
-    """Optimal FTE of the base model with these bounds; None when infeasible.
+def _optimum(
+    lb: np.ndarray,
+    ub: np.ndarray,
+    row_ub: np.ndarray | None = None,
+    start: np.ndarray | None = None,
+) -> float | None:
+    """Optimal FTE of the base model with these bounds; None when infeasible. ``start``: a
+    column vector that may be feasible (the base award set, adapted).
 
     The variant's own LP (from the base's basis) gives the bound U and reduced costs.
     Reduced-cost fixing against a guess G = U - eps leaves a small model (model/compact.py):
@@ -114,7 +124,11 @@ def _optimum(lb: np.ndarray, ub: np.ndarray, row_ub: np.ndarray | None = None) -
         eps = max(floor, GUESS_MARGIN * float(np.quantile(seen, GUESS_QUANTILE)))
     else:
         eps = max(floor, GUESS_BASE_GAP * base.lp_gap)
-    start, lower = None, -math.inf
+    lower = -math.inf
+    if start is not None and is_feasible(variant, start):
+        lower = float(variant.col_obj @ start)
+    else:
+        start = None
     while True:
         guess = upper - eps
         exact = guess <= lower or eps > max(1.0, abs(upper))
@@ -149,6 +163,39 @@ def _value(raw: RawSolution) -> float | None:
     return float(raw.objective)
 
 
+def _walked(initial: np.ndarray, i: int, first: bool) -> np.ndarray:
+    """A start: ``initial`` (scales) filled up by a walk in the base order (funded first, then
+    by FTE per euro), with application i first or left out."""
+    base: _Base = _STATE["base"]  # type: ignore[assignment]
+    problem = base.problem
+    order = ([i] if first else []) + [j for j in base.order if j != i]
+    walked = baselines.walk(problem, baselines.with_locks(problem, order), initial=initial)
+    return start_vector(base.model, problem, walked.scale)
+
+
+def _repair(scale: np.ndarray, keep: int) -> np.ndarray:
+    """Drop funded applications (lowest FTE per euro first, never ``keep``) until every cap
+    and exclusive group holds again."""
+    base: _Base = _STATE["base"]  # type: ignore[assignment]
+    problem = base.problem
+    scale = scale.copy()
+    for j in problem.group_partners(keep):
+        scale[j] = 0.0
+    ratio = problem.fte / np.maximum(problem.cost_eur, 1e-9)
+    rhs = np.asarray(problem.rhs_eur)
+    rows, apps, coefs = problem.triplets()
+    cap = problem.is_cap
+    while True:
+        over = np.flatnonzero(cap & (row_usage(problem, scale) > rhs + 1e-6))
+        if not len(over):
+            return scale
+        members = apps[np.isin(rows, over) & (coefs > 0)]
+        candidates = [i for i in set(members.tolist()) if i != keep and scale[i] > 0]
+        if not candidates:
+            return scale
+        scale[min(candidates, key=lambda i: (ratio[i], problem.app_ids[i]))] = 0.0
+
+
 def _forced(i: int) -> float | None:
     """Optimal FTE when application i must be funded at least at min_scale."""
     base: _Base = _STATE["base"]  # type: ignore[assignment]
@@ -158,7 +205,9 @@ def _forced(i: int) -> float | None:
         return None  # a must_not application cannot be forced in
     lb[model.choice_col[i]] = 1.0
     lb[model.scale_col[i]] = base.problem.min_scale[i]  # implied by the link; states it as a bound
-    return _optimum(lb, ub)
+    initial = base.scale.copy()
+    initial[i] = base.problem.min_scale[i]
+    return _optimum(lb, ub, start=_walked(_repair(initial, i), i, first=True))
 
 
 def _removed(i: int) -> float | None:
@@ -170,7 +219,9 @@ def _removed(i: int) -> float | None:
         return None  # a must_fund application cannot be taken out
     ub[model.scale_col[i]] = 0.0
     ub[model.choice_col[i]] = 0.0
-    return _optimum(lb, ub)
+    initial = base.scale.copy()
+    initial[i] = 0.0
+    return _optimum(lb, ub, start=_walked(initial, i, first=False))
 
 
 def _raised_cap(k: int) -> float:
@@ -179,7 +230,7 @@ def _raised_cap(k: int) -> float:
     model = base.model
     row_ub = model.row_ub.copy()
     row_ub[k] += SHADOW_STEP_EUR / MONEY_UNIT_EUR
-    value = _optimum(model.col_lb, model.col_ub, row_ub)
+    value = _optimum(model.col_lb, model.col_ub, row_ub, start=base.start)
     if value is None:
         raise RuntimeError(f"re-solve with {base.problem.rows[k].name} raised: infeasible")
     return value
@@ -240,7 +291,10 @@ def explain(alloc: Allocation, workers: int | None = None) -> Explanations:
     base_fte = float(scale @ problem.fte)
     backend = get_backend(alloc.options.solver)
     model = build_mip(problem)  # explicit choice columns: forcing and removing are bounds
-    base = _Base(problem, model, alloc.options.model_copy(update={"time_limit_s": None}))
+    options = alloc.options.model_copy(update={"time_limit_s": None})
+    ratio = problem.fte / np.maximum(problem.cost_eur, 1e-9)
+    order = sorted(range(problem.n), key=lambda i: (-scale[i], -ratio[i], problem.app_ids[i]))
+    base = _Base(problem, model, options, start_vector(model, problem, scale), scale, order)
     if Feature.LP_DUALS in backend.features:
         lp = backend.solve_relaxation(relaxation(model))
         base.lp_gap = max(0.0, lp.objective - base_fte) if lp is not None else 0.0

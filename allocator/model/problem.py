@@ -52,6 +52,9 @@ class AllocationProblem:
     secondary: list[str] = field(default_factory=list)  # scenario.secondary, in order
     region_minimums: list[tuple[str, float, np.ndarray]] = field(default_factory=list)
     """(region, factor * p_r, member app indices): region total >= factor * p_r * total."""
+    _cap_entries: tuple[int, list[list[tuple[int, float]]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def n(self) -> int:
@@ -105,6 +108,19 @@ class AllocationProblem:
             np.concatenate(self.coo_app),
             np.concatenate(self.coo_coef),
         )
+
+    def cap_entries(self) -> list[list[tuple[int, float]]]:
+        """Per application: (row, coefficient EUR) of every cap row it draws on; built once
+        per set of rows (the walk asks for it on every call)."""
+        key = len(self.rows)
+        if self._cap_entries is None or self._cap_entries[0] != key:
+            rows, apps, coefs = self.triplets()
+            by_app: list[list[tuple[int, float]]] = [[] for _ in range(self.n)]
+            for k, i, c in zip(rows.tolist(), apps.tolist(), coefs.tolist()):
+                if self.is_cap[k]:
+                    by_app[i].append((k, c))
+            self._cap_entries = (key, by_app)
+        return self._cap_entries[1]
 
     def row_index(self) -> dict[str, int]:
         return {info.name: k for k, info in enumerate(self.rows)}
