@@ -41,11 +41,14 @@ GUESS_LEARN_AFTER = 4
 GUESS_QUANTILE = 0.5
 GUESS_MARGIN = 1.0
 GUESS_GROWTH = 4.0
+GUESS_WORTH = 1.25
 """How far below a variant's LP bound the first guess lies: the base's LP gap (LP optimum
 minus the optimum) until a block has solved GUESS_LEARN_AFTER variants, then the median of
 how far the LP bound overstated their optima; never less than GUESS_FLOOR of the bound. A
-guess that fails without a solution grows by GUESS_GROWTH (tuned on generated submissions
-of 500 and 5,000 applications, bench/README.md)."""
+guess that fails without a solution grows by GUESS_GROWTH. When fixing against the known
+start value leaves at most GUESS_WORTH times the columns a guess would, the exact fixing is
+used at once (no retry possible). Tuned on the shipped sample and generated submissions of
+500 and 5,000 applications (bench/README.md)."""
 TIGHT_EUR = 1.0
 """A cap with less than EUR 1 left is tight."""
 INLINE_BELOW = 24
@@ -81,9 +84,9 @@ class _Base:
     problem: AllocationProblem
     model: LinearModel
     options: RunOptions
-    start: np.ndarray  # the base award set as a column vector
-    scale: np.ndarray
-    order: list[int]
+    start: np.ndarray  # the base award set as a full column vector
+    scale: np.ndarray  # the base award set as scales per application
+    order: list[int]  # walk order for starts: funded first, then FTE per euro, then id
     lp_gap: float = 0.0  # LP optimum minus the base optimum (FTE)
 
 
@@ -135,6 +138,10 @@ def _optimum(
         fixed = variant
         if not (exact and start is None):
             fixed, _ = fix_by_reduced_cost(variant, base.problem, lp, lower if exact else guess)
+        if not exact and start is not None:  # no smaller than the exact fixing? then go exact
+            surely, _ = fix_by_reduced_cost(variant, base.problem, lp, lower)
+            if _free(surely) <= GUESS_WORTH * _free(fixed):
+                fixed, exact = surely, True
         small = restrict(variant, fixed.col_lb, fixed.col_ub)
         raw = None
         if small is not None:
@@ -153,6 +160,10 @@ def _optimum(
             eps *= GUESS_GROWTH
         else:
             raise RuntimeError(f"re-solve did not finish: {raw.status.value} {raw.message}")
+
+
+def _free(model: LinearModel) -> int:
+    return int(np.count_nonzero(model.col_ub - model.col_lb > 0))
 
 
 def _value(raw: RawSolution) -> float | None:

@@ -105,3 +105,65 @@ def test_explain_refuses_a_baseline(case) -> None:
     greedy = allocate(apps, scen, RunOptions(method="greedy"), regions=regions)
     with pytest.raises(ValueError, match="optimal"):
         explain(greedy)
+
+
+def _fresh_losses(apps, scen, regions, alloc, ex, ids) -> None:
+    """fte_loss_if_removed / _forced of ``ids`` against fresh solves on SCIP (the scenario's
+    own locks stay; the variant adds one)."""
+    base = alloc.result.objective_fte
+    for app_id in ids:
+        e = ex.applications[app_id]
+        award = next(w for w in alloc.result.awards if w.application_id == app_id)
+        if e.fte_loss_if_removed is not None:
+            update = {"must_not": [*scen.must_not, app_id]}
+            loss = e.fte_loss_if_removed
+        elif award.scale == 0 and not e.forced_infeasible:
+            update = {"must_fund": [*scen.must_fund, app_id]}
+            loss = e.fte_loss_if_forced
+        else:
+            continue
+        fresh = allocate(
+            apps, scen.model_copy(update=update), RunOptions(solver="ortools-scip"), regions=regions
+        )
+        assert fresh.result.status is SolveStatus.optimal, app_id
+        assert loss == pytest.approx(base - fresh.result.objective_fte, abs=TOL), app_id
+
+
+def test_board_rules_explained_by_fresh_solves() -> None:
+    """Locks and a theme floor stay in every re-solve."""
+    apps, scen, regions = generated(70, seed=8)
+    plain = allocate(apps, scen, RunOptions(), regions=regions).result
+    funded = sorted(w.application_id for w in plain.awards if w.scale > 0)
+    rules = {"must_not": funded[:1], "theme_floors": {"medtech": 20e6}}
+    for locked in funded[1:]:  # the first that can be locked in under these rules
+        locked_scen = scen.model_copy(update={**rules, "must_fund": [locked]})
+        alloc = allocate(apps, locked_scen, RunOptions(), regions=regions)
+        if alloc.result.status is SolveStatus.optimal:
+            break
+    else:
+        pytest.fail("nothing can be locked in")
+    scen = locked_scen
+    ex = explain(alloc, workers=1)
+    assert ex.applications[locked].fte_loss_if_removed is None  # locked in
+    assert ex.applications[funded[0]].fte_loss_if_forced is None  # locked out
+    assert ex.applications[funded[0]].forced_infeasible
+    _fresh_losses(apps, scen, regions, alloc, ex, sorted(ex.applications)[::4])
+
+
+def test_backend_without_lp_duals_gives_the_same_numbers() -> None:
+    """ortools-scip has no LP reduced costs here: each variant is solved whole."""
+    apps, scen, regions = generated(40, seed=9)
+    ours = explain(allocate(apps, scen, RunOptions(), regions=regions), workers=1)
+    scip = explain(
+        allocate(apps, scen, RunOptions(solver="ortools-scip"), regions=regions), workers=1
+    )
+    assert set(ours.applications) == set(scip.applications)
+    for app_id, e in ours.applications.items():
+        other = scip.applications[app_id]
+        for name in ("fte_loss_if_removed", "fte_loss_if_forced"):
+            mine, theirs = getattr(e, name), getattr(other, name)
+            assert (mine is None) == (theirs is None), (app_id, name)
+            if mine is not None:
+                assert mine == pytest.approx(theirs, abs=TOL), (app_id, name)
+    for name, value in ours.shadow_prices.items():
+        assert value == pytest.approx(scip.shadow_prices[name], abs=TOL), name
