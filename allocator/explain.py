@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
@@ -42,12 +43,13 @@ GUESS_QUANTILE = 0.5
 GUESS_MARGIN = 1.0
 GUESS_GROWTH = 4.0
 GUESS_WORTH = 1.25
+GUESS_LAZY = 0.5
 """How far below a variant's LP bound the first guess lies: the base's LP gap (LP optimum
 minus the optimum) until a block has solved GUESS_LEARN_AFTER variants, then the median of
 how far the LP bound overstated their optima; never less than GUESS_FLOOR of the bound. A
-guess that fails without a solution grows by GUESS_GROWTH. When fixing against the known
-start value leaves at most GUESS_WORTH times the columns a guess would, the exact fixing is
-used at once (no retry possible). Tuned on the shipped sample and generated submissions of
+guess that fails without a solution grows by GUESS_GROWTH. Where a guess leaves more than
+GUESS_LAZY of the columns free, the start is walked; if fixing against its value leaves at
+most GUESS_WORTH times the columns the guess does, that exact fixing is used at once. Tuned on the shipped sample and generated submissions of
 500 and 5,000 applications (bench/README.md)."""
 TIGHT_EUR = 1.0
 """A cap with less than EUR 1 left is tight."""
@@ -98,10 +100,11 @@ def _optimum(
     lb: np.ndarray,
     ub: np.ndarray,
     row_ub: np.ndarray | None = None,
-    start: np.ndarray | None = None,
+    make_start: Callable[[], np.ndarray] | None = None,
 ) -> float | None:
-    """Optimal FTE of the base model with these bounds; None when infeasible. ``start``: a
-    column vector that may be feasible (the base award set, adapted).
+    """Optimal FTE of the base model with these bounds; None when infeasible. ``make_start``
+    gives a column vector that may be feasible (the base award set, adapted); it is only
+    called where a known value helps: the guess fixes little, or it failed.
 
     The variant's own LP (from the base's basis) gives the bound U and reduced costs.
     Reduced-cost fixing against a guess G = U - eps leaves a small model (model/compact.py):
@@ -127,26 +130,35 @@ def _optimum(
         eps = max(floor, GUESS_MARGIN * float(np.quantile(seen, GUESS_QUANTILE)))
     else:
         eps = max(floor, GUESS_BASE_GAP * base.lp_gap)
-    lower = -math.inf
-    if start is not None and is_feasible(variant, start):
-        lower = float(variant.col_obj @ start)
-    else:
-        start = None
+    gap = base.options.mip_rel_gap * max(1.0, abs(upper))  # as the base: relative to the whole
+    start, lower = None, -math.inf
+
+    def load_start() -> None:
+        nonlocal start, lower, make_start
+        x = make_start() if make_start is not None else None
+        make_start = None  # once
+        if x is not None and is_feasible(variant, x):
+            start, lower = x, float(variant.col_obj @ x)
+
     while True:
         guess = upper - eps
         exact = guess <= lower or eps > max(1.0, abs(upper))
         fixed = variant
         if not (exact and start is None):
             fixed, _ = fix_by_reduced_cost(variant, base.problem, lp, lower if exact else guess)
-        if not exact and start is not None:  # no smaller than the exact fixing? then go exact
-            surely, _ = fix_by_reduced_cost(variant, base.problem, lp, lower)
-            if _free(surely) <= GUESS_WORTH * _free(fixed):
-                fixed, exact = surely, True
+        if not exact and make_start is not None and _free(fixed) > GUESS_LAZY * _free(variant):
+            load_start()  # the guess leaves much free: is the exact fixing much bigger?
+            if start is not None:
+                surely, _ = fix_by_reduced_cost(variant, base.problem, lp, lower)
+                if _free(surely) <= GUESS_WORTH * _free(fixed):
+                    fixed, exact = surely, True
         small = restrict(variant, fixed.col_lb, fixed.col_ub)
         raw = None
         if small is not None:
             x0 = small.shrink(start) if start is not None and is_feasible(fixed, start) else None
-            raw = backend.solve_small(small.model, base.options, start=x0)  # type: ignore[attr-defined]
+            raw = backend.solve_small(  # type: ignore[attr-defined]
+                small.model, base.options, start=x0, abs_gap=gap
+            )
         if raw is not None and raw.status is SolveStatus.optimal and raw.values is not None:
             value = float(raw.objective) + small.objective_offset  # type: ignore[union-attr,arg-type]
             if exact or value >= guess:
@@ -158,6 +170,7 @@ def _optimum(
             if exact:
                 return None
             eps *= GUESS_GROWTH
+            load_start()
         else:
             raise RuntimeError(f"re-solve did not finish: {raw.status.value} {raw.message}")
 
@@ -218,7 +231,7 @@ def _forced(i: int) -> float | None:
     lb[model.scale_col[i]] = base.problem.min_scale[i]  # implied by the link; states it as a bound
     initial = base.scale.copy()
     initial[i] = base.problem.min_scale[i]
-    return _optimum(lb, ub, start=_walked(_repair(initial, i), i, first=True))
+    return _optimum(lb, ub, make_start=lambda: _walked(_repair(initial, i), i, first=True))
 
 
 def _removed(i: int) -> float | None:
@@ -232,7 +245,7 @@ def _removed(i: int) -> float | None:
     ub[model.choice_col[i]] = 0.0
     initial = base.scale.copy()
     initial[i] = 0.0
-    return _optimum(lb, ub, start=_walked(initial, i, first=False))
+    return _optimum(lb, ub, make_start=lambda: _walked(initial, i, first=False))
 
 
 def _raised_cap(k: int) -> float:
@@ -241,7 +254,7 @@ def _raised_cap(k: int) -> float:
     model = base.model
     row_ub = model.row_ub.copy()
     row_ub[k] += SHADOW_STEP_EUR / MONEY_UNIT_EUR
-    value = _optimum(model.col_lb, model.col_ub, row_ub, start=base.start)
+    value = _optimum(model.col_lb, model.col_ub, row_ub, make_start=lambda: base.start)
     if value is None:
         raise RuntimeError(f"re-solve with {base.problem.rows[k].name} raised: infeasible")
     return value

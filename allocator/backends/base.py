@@ -75,10 +75,17 @@ class Backend(abc.ABC):
         return RebuildLpSession(self, model)
 
     def solve_small(
-        self, model: LinearModel, options: RunOptions, start: np.ndarray | None = None
+        self,
+        model: LinearModel,
+        options: RunOptions,
+        start: np.ndarray | None = None,
+        abs_gap: float | None = None,
     ) -> RawSolution:
         """Solve a small model left by reduced-cost fixing, one of many in a row (a backend
-        may tune itself for that); by default the same as solve()."""
+        may tune itself for that). ``abs_gap``: optimal once within this much (objective
+        units) of the proven bound, instead of options.mip_rel_gap of this model's own
+        objective (the caller knows the objective of the whole). By default solve() with
+        the gap as a relative one where the backend has no absolute gap."""
         return self.solve(model, options, start=start)
 
     def check_supported(self, model: LinearModel) -> None:

@@ -41,9 +41,16 @@ class HighsBackend(Backend):
         return _run(_load_mip(model, options), start)
 
     def solve_small(
-        self, model: LinearModel, options: RunOptions, start: np.ndarray | None = None
+        self,
+        model: LinearModel,
+        options: RunOptions,
+        start: np.ndarray | None = None,
+        abs_gap: float | None = None,
     ) -> RawSolution:
         h = _load_mip(model, options)
+        if abs_gap is not None:
+            h.setOptionValue("mip_rel_gap", 0.0)
+            h.setOptionValue("mip_abs_gap", max(abs_gap, 1e-9))
         for name, value in SMALL_MODEL_OPTIONS.items():
             h.setOptionValue(name, value)
         if model.num_cols > ROOT_REDUCED_COST_MAX_COLS:
