@@ -65,10 +65,6 @@ class Backend(abc.ABC):
         """Optimal LP solution with reduced costs, None if infeasible (Feature.LP_DUALS)."""
         raise NotImplementedError(f"{self.name} does not give LP reduced costs")
 
-    def session(self, model: LinearModel, options: RunOptions) -> Session:
-        """Keep ``model`` loaded for many re-solves that change only column bounds."""
-        return RebuildSession(self, model, options)
-
     def lp_session(self, model: LinearModel) -> LpSession:
         """Keep the LP ``model`` loaded for many re-solves that change only bounds
         (Feature.LP_DUALS)."""
@@ -92,32 +88,6 @@ class Backend(abc.ABC):
         """Refuse a model that uses column kinds this backend cannot express."""
         if Feature.SEMICONTINUOUS not in self.features and (model.col_kind == SEMICONTINUOUS).any():
             raise ValueError(f"{self.name} has no semi-continuous columns; build the model without")
-
-
-class Session(abc.ABC):
-    """A model kept loaded in a backend; each solve sets all column bounds afresh, so the
-    result of one solve never depends on the solves before it."""
-
-    @abc.abstractmethod
-    def solve(
-        self, col_lb: np.ndarray, col_ub: np.ndarray, start: np.ndarray | None = None
-    ) -> RawSolution:
-        """Solve the loaded model with these column bounds."""
-
-
-class RebuildSession(Session):
-    """For backends without a persistent model: rebuild and solve each time."""
-
-    def __init__(self, backend: Backend, model: LinearModel, options: RunOptions):
-        self.backend, self.model, self.options = backend, model, options
-
-    def solve(
-        self, col_lb: np.ndarray, col_ub: np.ndarray, start: np.ndarray | None = None
-    ) -> RawSolution:
-        from dataclasses import replace
-
-        variant = replace(self.model, col_lb=col_lb, col_ub=col_ub)
-        return self.backend.solve(variant, self.options, start=start)
 
 
 class LpSession(abc.ABC):

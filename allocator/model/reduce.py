@@ -72,34 +72,21 @@ def is_feasible(model: LinearModel, x: np.ndarray, tol: float = 1e-6) -> bool:
     return bool(np.all(activity >= model.row_lb - tol) and np.all(activity <= model.row_ub + tol))
 
 
-def bound_after(lp: LpSolution, col_lb: np.ndarray, col_ub: np.ndarray) -> float:
-    """An upper bound on the optimum of the model restricted to these column bounds, from the
-    unrestricted LP: every column pushed off its LP value against its reduced cost costs
-    |d_j| per unit (d_j < 0 at a lower bound, > 0 at an upper bound)."""
-    d, x = lp.reduced_costs, lp.values
-    up = np.maximum(0.0, col_lb - x)  # forced up from the LP value
-    down = np.maximum(0.0, x - col_ub)  # forced down
-    penalty = np.where(d < 0, -d * up, 0.0) + np.where(d > 0, d * down, 0.0)
-    return lp.objective - float(penalty.sum())
-
-
 def fix_by_reduced_cost(
     model: LinearModel,
     problem: AllocationProblem,
     lp: LpSolution,
     lower_bound: float,
-    upper_bound: float | None = None,
 ) -> tuple[LinearModel, int]:
     """A copy of ``model`` with the bounds every better solution keeps: with delta = U - L,
     moving s_i by t against its reduced cost d_i costs |d_i| t, so
     - at 0: s_i <= delta / |d_i| (fixed at 0 when that is below min_scale);
     - at 1: s_i >= 1 - delta / d_i, and it stays chosen when d_i > delta.
 
-    ``upper_bound`` (default: the LP optimum) may be the tighter bound_after() of a model whose
-    bounds were restricted from the LP's; the columns whose bounds the restriction changed
-    are not touched here. Returns the model and how many applications were fixed."""
-    top = lp.objective if upper_bound is None else upper_bound
-    delta = top - lower_bound + MARGIN_REL * max(1.0, abs(lp.objective))
+    ``lp`` is the LP relaxation of ``model`` itself (with its bounds). Applications whose own
+    bounds are already set (locks, a forced or removed application) are left as they are.
+    Returns the model and how many applications were fixed."""
+    delta = lp.objective - lower_bound + MARGIN_REL * max(1.0, abs(lp.objective))
     s = lp.values[model.scale_col]
     d = lp.reduced_costs[model.scale_col]
     m = problem.min_scale
