@@ -82,6 +82,16 @@ def test_region_minimum_lets_off_a_fully_funded_region(solver: str) -> None:
     assert result.objective_fte == pytest.approx(65, abs=FTE_TOL)  # R1's only application is funded
 
 
+def test_region_minimum_ignores_an_application_no_award_set_can_fund(solver: str) -> None:
+    """R1's only application is bigger than the ceiling: R1 cannot get anything, and that
+    must not hold every other award at zero."""
+    apps = [app("A", 30 * M, 60, region="R2"), app("B", 50 * M, 5, region="R1")]
+    result, awards = run(apps, scenario(ceiling=40 * M, region_min_factor=1.0), solver=solver)
+    assert result.status is SolveStatus.optimal
+    assert result.objective_fte == pytest.approx(60, abs=FTE_TOL)
+    assert awards["B"].scale == 0
+
+
 def test_infeasible_floor_names_the_conflict(solver: str) -> None:
     apps = [app("A", 10 * M, 50), app("D", 20 * M, 5, use_case="mt-stoma-sensor")]
     result, _ = run(

@@ -250,15 +250,34 @@ def add_region_minimums(
 
     "Permitting": a region whose eligible applications are all funded in full (or locked out,
     or lost their exclusive group to a funded partner) has done what it can; model/mip.py lets
-    such a region off (see add_region_minimum_rows).
+    such a region off (see add_region_minimum_rows). An application that no award set can
+    fund (its smallest award alone breaks a cap) does not count: a region with only such
+    applications has no minimum, otherwise one of them would hold every award at zero.
     """
     if scenario.region_min_factor is None:
         return
+    never = never_fundable(problem)
     for region in sorted(regions.population):
-        members = np.flatnonzero(app_region == region)
+        members = np.flatnonzero((app_region == region) & ~never)
         if len(members):
             share = scenario.region_min_factor * regions.share(region)
             problem.region_minimums.append((region, share, members))
+
+
+def never_fundable(problem: AllocationProblem) -> np.ndarray:
+    """Per application: its smallest award (min_scale) alone breaks a cap whose coefficients
+    are all >= 0, so no award set can fund it."""
+    rows, apps, coefs = problem.triplets()
+    rhs = np.asarray(problem.rhs_eur, dtype=np.float64)
+    out = np.zeros(problem.n, dtype=bool)
+    if not len(rows):
+        return out
+    has_negative = np.zeros(len(problem.rows), dtype=bool)
+    has_negative[rows[coefs < 0]] = True
+    usable = problem.is_cap[rows] & ~has_negative[rows]
+    too_big = usable & (coefs * problem.min_scale[apps] > rhs[rows] + 1e-6)
+    out[apps[too_big]] = True
+    return out
 
 
 def add_locks(problem: AllocationProblem, scenario: Scenario) -> None:
