@@ -119,7 +119,10 @@ def solve(
             from .explain import explain as run_explain
 
             t_ex = time.perf_counter()
-            explanations = run_explain(alloc, workers=workers)
+            from .terminal import progress_bar
+
+            with progress_bar("explaining (re-solves)", enabled=not quiet) as progress:
+                explanations = run_explain(alloc, workers=workers, progress=progress)
             alloc.timings_s["explain"] = time.perf_counter() - t_ex
         t_solve = time.perf_counter()
         write_run(alloc, out, xlsx=xlsx, explanations=explanations)

@@ -20,7 +20,7 @@ import math
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -279,30 +279,51 @@ def _run(tasks: list[tuple[str, int]]) -> list[tuple[str, int, float | None]]:
     return [(kind, index, solve[kind](index)) for kind, index in tasks]
 
 
+Progress = Callable[[int, int], None]
+"""Called with (re-solves done, re-solves in all) after each block."""
+
+
 def _execute(
-    base: _Base, tasks: list[tuple[str, int]], workers: int
+    base: _Base, tasks: list[tuple[str, int]], workers: int, progress: Progress | None = None
 ) -> list[tuple[str, int, float | None]]:
     blocks = [tasks[k : k + BLOCK] for k in range(0, len(tasks), BLOCK)]
+    done: list[list[tuple[str, int, float | None]] | None] = [None] * len(blocks)
+    count = 0
+
+    def finished(k: int, result: list[tuple[str, int, float | None]]) -> None:
+        nonlocal count
+        done[k] = result
+        count += len(result)
+        if progress is not None:
+            progress(count, len(tasks))
+
     if workers <= 1 or len(tasks) < INLINE_BELOW:
         _init_worker(base)
-        return [r for block in blocks for r in _run(block)]
-    import multiprocessing
+        for k, block in enumerate(blocks):
+            finished(k, _run(block))
+    else:
+        import multiprocessing
 
-    context = multiprocessing.get_context(
-        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    )
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_init_worker, initargs=(base,)
-    ) as pool:
-        results = list(pool.map(_run, blocks))
-    return [r for block in results for r in block]
+        context = multiprocessing.get_context(
+            "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        )
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_init_worker, initargs=(base,)
+        ) as pool:
+            futures = {pool.submit(_run, block): k for k, block in enumerate(blocks)}
+            for future in as_completed(futures):
+                finished(futures[future], future.result())
+    return [r for block in done for r in block or []]  # in task order, whoever ran them
 
 
 # ---- the public function --------------------------------------------------------------------
 
 
-def explain(alloc: Allocation, workers: int | None = None) -> Explanations:
-    """Shadow prices and per-application explanations of an optimal ``alloc``."""
+def explain(
+    alloc: Allocation, workers: int | None = None, progress: Progress | None = None
+) -> Explanations:
+    """Shadow prices and per-application explanations of an optimal ``alloc``. ``progress``
+    hears how many re-solves are done (for a progress bar); it does not change any number."""
     from .backends import Feature, get_backend
 
     result = alloc.result
@@ -337,7 +358,7 @@ def explain(alloc: Allocation, workers: int | None = None) -> Explanations:
             tasks.append(("removed", i))
     workers = workers or os.cpu_count() or 1
     t1 = time.perf_counter()
-    solved = _execute(base, tasks, workers)
+    solved = _execute(base, tasks, workers, progress)
     t2 = time.perf_counter()
 
     shadow = {problem.rows[k].name: 0.0 for k in caps}

@@ -167,3 +167,13 @@ def test_backend_without_lp_duals_gives_the_same_numbers() -> None:
                 assert mine == pytest.approx(theirs, abs=TOL), (app_id, name)
     for name, value in ours.shadow_prices.items():
         assert value == pytest.approx(scip.shadow_prices[name], abs=TOL), name
+
+
+def test_progress_hears_every_block_and_changes_nothing(case) -> None:
+    _, _, _, alloc, ex = case
+    heard: list[tuple[int, int]] = []
+    again = explain(alloc, workers=2, progress=lambda done, total: heard.append((done, total)))
+    assert again.applications == ex.applications and again.shadow_prices == ex.shadow_prices
+    total = int(ex.timings_s["count"])
+    assert [d for d, _ in heard] == sorted(d for d, _ in heard)
+    assert heard[-1] == (total, total) and all(t == total for _, t in heard)
