@@ -39,7 +39,7 @@ def greedy_order(problem: AllocationProblem) -> list[int]:
 def with_locks(problem: AllocationProblem, order: list[int]) -> list[int]:
     """Board locks on a walk: must_fund applications first (in the given order), must_not
     ones left out; without locks the order is unchanged."""
-    if not len(problem.must_fund):
+    if not (problem.must_fund.any() or problem.must_not.any()):
         return order
     first = [i for i in order if problem.must_fund[i]]
     return first + [i for i in order if not problem.must_fund[i] and not problem.must_not[i]]

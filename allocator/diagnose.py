@@ -48,7 +48,7 @@ def _elastic(
     # must_fund locks become rows choice_i + e >= 1
     lb = m.col_lb.copy()
     extra_rows: list[tuple[str, int]] = []
-    for i in np.flatnonzero(problem.must_fund) if len(problem.must_fund) else []:
+    for i in np.flatnonzero(problem.must_fund):
         col = int(model.choice_col[i])
         lb[col] = 0.0
         extra_rows.append((f"must_fund:{problem.app_ids[i]}", col))

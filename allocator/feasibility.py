@@ -93,15 +93,14 @@ def feasibility_problems(
             out.append(f"exclusive:{group}: {len(funded)} awarded ({', '.join(funded)}), at most 1")
     low = (scale > 0) & (scale < problem.min_scale - SNAP_TOL)
     out += [f"scale_min:{problem.app_ids[i]}: {scale[i]} < min_scale" for i in np.flatnonzero(low)]
-    if len(problem.must_fund):
-        out += [
-            f"must_fund:{problem.app_ids[i]}: not funded"
-            for i in np.flatnonzero(problem.must_fund & (scale <= 0))
-        ]
-        out += [
-            f"must_not:{problem.app_ids[i]}: funded"
-            for i in np.flatnonzero(problem.must_not & (scale > 0))
-        ]
+    out += [
+        f"must_fund:{problem.app_ids[i]}: not funded"
+        for i in np.flatnonzero(problem.must_fund & (scale <= 0))
+    ]
+    out += [
+        f"must_not:{problem.app_ids[i]}: funded"
+        for i in np.flatnonzero(problem.must_not & (scale > 0))
+    ]
     if board_rules and problem.region_minimums:
         total = float(problem.cost_eur @ scale)
         for region, share, members in problem.region_minimums:

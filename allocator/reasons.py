@@ -22,7 +22,7 @@ def optimal_reasons(problem: AllocationProblem, scale: np.ndarray) -> dict[int, 
     reasons: dict[int, str] = {}
     cap = problem.is_cap
     for i in np.flatnonzero(scale < 1.0):
-        if len(problem.must_not) and problem.must_not[i]:
+        if problem.must_not[i]:
             reasons[i] = "not funded: excluded by the board (must_not)"
             continue
         mine = (apps == i) & cap[rows]

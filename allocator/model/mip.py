@@ -102,8 +102,7 @@ class _Rows:
 def build_mip(problem: AllocationProblem, semicontinuous: bool = False) -> LinearModel:
     """The MIP for ``problem``, vectorised: no Python loop over applications' coefficients."""
     n = problem.n
-    fund = problem.must_fund if len(problem.must_fund) == n else np.zeros(n, dtype=bool)
-    never = problem.must_not if len(problem.must_not) == n else np.zeros(n, dtype=bool)
+    fund, never = problem.must_fund, problem.must_not
     scalable = problem.min_scale < 1.0
     semi = np.zeros(n, dtype=bool)
     if semicontinuous:
@@ -205,7 +204,6 @@ def add_region_minimum_rows(rows: _Rows, model: LinearModel, problem: Allocation
     exempt = _add_columns(
         model, [f"exempt:{r}" for r in regions], np.zeros(k), np.ones(k), np.full(k, INTEGER)
     )
-    never = problem.must_not if len(problem.must_not) == n else np.zeros(n, dtype=bool)
     big_m = cost.sum()
     for (region, share, members), v in zip(problem.region_minimums, exempt):
         model.exempt_cols[int(v)] = members
@@ -219,7 +217,7 @@ def add_region_minimum_rows(rows: _Rows, model: LinearModel, problem: Allocation
             np.concatenate((cost[members], [-share, share * big_m])),
         )
         for i in members:
-            if never[i]:
+            if problem.must_not[i]:
                 continue
             partners = problem.group_partners(int(i))
             cols = [int(model.scale_col[i]), *[int(model.choice_col[j]) for j in partners], int(v)]

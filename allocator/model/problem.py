@@ -48,6 +48,7 @@ class AllocationProblem:
     sense: list[str] = field(default_factory=list)
     must_fund: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     must_not: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    """Locks, one flag per application (left out when building: none)."""
     app_region: list[str] = field(default_factory=list)
     secondary: list[str] = field(default_factory=list)  # scenario.secondary, in order
     region_minimums: list[tuple[str, float, np.ndarray]] = field(default_factory=list)
@@ -55,6 +56,12 @@ class AllocationProblem:
     _cap_entries: tuple[int, list[list[tuple[int, float]]]] | None = field(
         default=None, repr=False, compare=False
     )
+
+    def __post_init__(self) -> None:
+        if not len(self.must_fund):
+            self.must_fund = np.zeros(self.n, dtype=bool)
+        if not len(self.must_not):
+            self.must_not = np.zeros(self.n, dtype=bool)
 
     @property
     def n(self) -> int:
@@ -70,9 +77,8 @@ class AllocationProblem:
     def region_let_off(self, members: np.ndarray, scale: np.ndarray) -> bool:
         """A region has done what its applications permit when each one is funded in full,
         locked out (must_not), or lost its exclusive group to a funded partner."""
-        never = self.must_not if len(self.must_not) else np.zeros(self.n, dtype=bool)
         return all(
-            never[i] or scale[i] >= 1.0 or any(scale[j] > 0 for j in self.group_partners(i))
+            self.must_not[i] or scale[i] >= 1.0 or any(scale[j] > 0 for j in self.group_partners(i))
             for i in members
         )
 
