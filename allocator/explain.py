@@ -86,8 +86,8 @@ class _Base:
     problem: AllocationProblem
     model: LinearModel
     options: RunOptions
-    start: np.ndarray  # the base award set as a full column vector
     scale: np.ndarray  # the base award set as scales per application
+    fte_per_eur: np.ndarray  # per application
     order: list[int]  # walk order for starts: funded first, then FTE per euro, then id
     lp_gap: float = 0.0  # LP optimum minus the base optimum (FTE)
 
@@ -172,7 +172,7 @@ def _optimum(
             eps *= GUESS_GROWTH
             load_start()
         else:
-            raise RuntimeError(f"re-solve did not finish: {raw.status.value} {raw.message}")
+            raise _unfinished(raw)
 
 
 def _free(model: LinearModel) -> int:
@@ -183,8 +183,12 @@ def _value(raw: RawSolution) -> float | None:
     if raw.status is SolveStatus.infeasible:
         return None
     if raw.status is not SolveStatus.optimal or raw.objective is None:
-        raise RuntimeError(f"re-solve did not finish: {raw.status.value} {raw.message}")
+        raise _unfinished(raw)
     return float(raw.objective)
+
+
+def _unfinished(raw: RawSolution) -> RuntimeError:
+    return RuntimeError(f"re-solve did not finish: {raw.status.value} {raw.message}")
 
 
 def _walked(initial: np.ndarray, i: int, first: bool) -> np.ndarray:
@@ -205,7 +209,7 @@ def _repair(scale: np.ndarray, keep: int) -> np.ndarray:
     scale = scale.copy()
     for j in problem.group_partners(keep):
         scale[j] = 0.0
-    ratio = problem.fte / np.maximum(problem.cost_eur, 1e-9)
+    ratio = base.fte_per_eur
     rhs = np.asarray(problem.rhs_eur)
     rows, apps, coefs = problem.triplets()
     cap = problem.is_cap
@@ -254,7 +258,12 @@ def _raised_cap(k: int) -> float:
     model = base.model
     row_ub = model.row_ub.copy()
     row_ub[k] += SHADOW_STEP_EUR / MONEY_UNIT_EUR
-    value = _optimum(model.col_lb, model.col_ub, row_ub, make_start=lambda: base.start)
+    value = _optimum(
+        model.col_lb,
+        model.col_ub,
+        row_ub,
+        make_start=lambda: start_vector(model, base.problem, base.scale),
+    )
     if value is None:
         raise RuntimeError(f"re-solve with {base.problem.rows[k].name} raised: infeasible")
     return value
@@ -339,7 +348,7 @@ def explain(
     options = alloc.options.model_copy(update={"time_limit_s": None})
     ratio = problem.fte / np.maximum(problem.cost_eur, 1e-9)
     order = sorted(range(problem.n), key=lambda i: (-scale[i], -ratio[i], problem.app_ids[i]))
-    base = _Base(problem, model, options, start_vector(model, problem, scale), scale, order)
+    base = _Base(problem, model, options, scale, ratio, order)
     if Feature.LP_DUALS in backend.features:
         lp = backend.solve_relaxation(relaxation(model))
         base.lp_gap = max(0.0, lp.objective - base_fte) if lp is not None else 0.0
@@ -351,11 +360,7 @@ def explain(
     ]
     has_members = set(problem.triplets()[0].tolist())
     tasks: list[tuple[str, int]] = [("cap", k) for k in caps if k in has_members]
-    for i in range(problem.n):
-        if scale[i] <= 0:
-            tasks.append(("forced", i))
-        if scale[i] > 0:
-            tasks.append(("removed", i))
+    tasks += [("removed", i) if scale[i] > 0 else ("forced", i) for i in range(problem.n)]
     workers = workers or os.cpu_count() or 1
     t1 = time.perf_counter()
     solved = _execute(base, tasks, workers, progress)

@@ -121,9 +121,10 @@ class AllocationProblem:
         key = len(self.rows)
         if self._cap_entries is None or self._cap_entries[0] != key:
             rows, apps, coefs = self.triplets()
+            cap = self.is_cap
             by_app: list[list[tuple[int, float]]] = [[] for _ in range(self.n)]
             for k, i, c in zip(rows.tolist(), apps.tolist(), coefs.tolist()):
-                if self.is_cap[k]:
+                if cap[k]:
                     by_app[i].append((k, c))
             self._cap_entries = (key, by_app)
         return self._cap_entries[1]
