@@ -13,7 +13,7 @@ s_i in {0} u [min_scale_i, 1], without z_i or link rows. Exclusive groups limit 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -61,6 +61,31 @@ class LinearModel:
     @property
     def num_rows(self) -> int:
         return len(self.rows)
+
+    def with_columns(self, names: list[str], lb, ub, kind) -> tuple[LinearModel, np.ndarray]:  # type: ignore[no-untyped-def]
+        """A copy with columns appended (objective 0); returns it and the new indices."""
+        k = len(names)
+        model = replace(
+            self,
+            col_names=self.col_names + names,
+            col_lb=np.concatenate((self.col_lb, np.broadcast_to(lb, k))),
+            col_ub=np.concatenate((self.col_ub, np.broadcast_to(ub, k))),
+            col_obj=np.concatenate((self.col_obj, np.zeros(k))),
+            col_kind=np.concatenate((self.col_kind, np.broadcast_to(kind, k).astype(np.int8))),
+        )
+        return model, self.num_cols + np.arange(k)
+
+    def with_rows(self, infos: list[ConstraintInfo], lb, ub, a_row, a_col, a_val) -> LinearModel:  # type: ignore[no-untyped-def]
+        """A copy with rows appended; ``a_row`` counts from 0 within the new rows."""
+        return replace(
+            self,
+            rows=self.rows + infos,
+            row_lb=np.concatenate((self.row_lb, np.broadcast_to(lb, len(infos)))),
+            row_ub=np.concatenate((self.row_ub, np.broadcast_to(ub, len(infos)))),
+            a_row=np.concatenate((self.a_row, self.num_rows + np.asarray(a_row, dtype=np.int64))),
+            a_col=np.concatenate((self.a_col, np.asarray(a_col, dtype=np.int64))),
+            a_val=np.concatenate((self.a_val, np.asarray(a_val, dtype=np.float64))),
+        )
 
     def csc(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Column-wise compressed matrix (start, index, value), int32 indices."""
@@ -148,7 +173,7 @@ def build_mip(problem: AllocationProblem, semicontinuous: bool = False) -> Linea
         choice_col=choice_col,
         semicontinuous=semi,
     )
-    add_region_minimum_rows(rows, model, problem)
+    model = add_region_minimum_rows(rows, model, problem)
     model.rows = rows.info
     model.row_lb = np.concatenate(rows.lb)
     model.row_ub = np.concatenate(rows.ub)
@@ -156,17 +181,6 @@ def build_mip(problem: AllocationProblem, semicontinuous: bool = False) -> Linea
     model.a_col = np.concatenate(rows.a_col)
     model.a_val = np.concatenate(rows.a_val)
     return model
-
-
-def _add_columns(model: LinearModel, names: list[str], lb, ub, kind) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Append columns (objective 0); returns their indices."""
-    first = model.num_cols
-    model.col_names = model.col_names + names
-    model.col_lb = np.concatenate((model.col_lb, lb))
-    model.col_ub = np.concatenate((model.col_ub, ub))
-    model.col_obj = np.concatenate((model.col_obj, np.zeros(len(names))))
-    model.col_kind = np.concatenate((model.col_kind, np.asarray(kind, dtype=np.int8)))
-    return first + np.arange(len(names))
 
 
 def add_budget_rows(rows: _Rows, problem: AllocationProblem) -> None:
@@ -179,18 +193,20 @@ def add_budget_rows(rows: _Rows, problem: AllocationProblem) -> None:
     rows.add(list(problem.rows), lb, ub, b_row, b_app, b_coef / MONEY_UNIT_EUR)
 
 
-def add_region_minimum_rows(rows: _Rows, model: LinearModel, problem: AllocationProblem) -> None:
+def add_region_minimum_rows(
+    rows: _Rows, model: LinearModel, problem: AllocationProblem
+) -> LinearModel:
     """region_min:<r>: sum_{i in r} C_i s_i - f p_r T + M v_r >= 0, with T the total awarded
     (column ``total``, row ``total``: sum_i C_i s_i - T = 0) and v_r a binary "let off"
     column; region_min_exempt:<r>:<id>: s_i + sum of i's exclusive partners' choices >= v_r for
     every application of r not locked out, so a region is let off only when its applications
-    permit no more ("applications of that region permitting")."""
+    permit no more ("applications of that region permitting"). Returns the model with the
+    new columns; the rows go to ``rows``."""
     if not problem.region_minimums:
-        return
+        return model
     n = problem.n
     cost = problem.cost_eur / MONEY_UNIT_EUR
-    (total,) = _add_columns(model, ["total"], [0.0], [np.inf], [CONTINUOUS])
-    model.total_col = int(total)
+    model, (total,) = model.with_columns(["total"], 0.0, np.inf, CONTINUOUS)
     rows.add(
         [ConstraintInfo("total", "total", "")],
         [0.0],
@@ -200,13 +216,11 @@ def add_region_minimum_rows(rows: _Rows, model: LinearModel, problem: Allocation
         np.concatenate((cost, [-1.0])),
     )
     regions = [r for r, _, _ in problem.region_minimums]
-    k = len(regions)
-    exempt = _add_columns(
-        model, [f"exempt:{r}" for r in regions], np.zeros(k), np.ones(k), np.full(k, INTEGER)
-    )
+    model, exempt = model.with_columns([f"exempt:{r}" for r in regions], 0.0, 1.0, INTEGER)
     big_m = cost.sum()
+    exempt_cols = {}
     for (region, share, members), v in zip(problem.region_minimums, exempt):
-        model.exempt_cols[int(v)] = members
+        exempt_cols[int(v)] = members
         m = len(members)
         rows.add(
             [ConstraintInfo(f"region_min:{region}", "region_min", region)],
@@ -234,6 +248,7 @@ def add_region_minimum_rows(rows: _Rows, model: LinearModel, problem: Allocation
                 cols,
                 [1.0] * (len(cols) - 1) + [-1.0],
             )
+    return replace(model, total_col=int(total), exempt_cols=exempt_cols)
 
 
 def add_exclusive_groups(rows: _Rows, problem: AllocationProblem, choice_col: np.ndarray) -> None:

@@ -9,8 +9,6 @@ earlier optima hold (FTE to within the MIP gap), then optimises the next one.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from .mip import INTEGER, LinearModel
@@ -19,40 +17,13 @@ from .problem import AllocationProblem, ConstraintInfo
 KEEP_FTE_REL = 1e-9
 
 
-def _append(model: LinearModel, names: list[str], kind: int) -> tuple[LinearModel, np.ndarray]:
-    k = len(names)
-    cols = model.num_cols + np.arange(k)
-    model = replace(
-        model,
-        col_names=model.col_names + names,
-        col_lb=np.concatenate((model.col_lb, np.zeros(k))),
-        col_ub=np.concatenate((model.col_ub, np.ones(k))),
-        col_obj=np.concatenate((model.col_obj, np.zeros(k))),
-        col_kind=np.concatenate((model.col_kind, np.full(k, kind, dtype=np.int8))),
-    )
-    return model, cols
-
-
-def _add_rows(model: LinearModel, infos, lb, ub, rows, cols, vals) -> LinearModel:  # type: ignore[no-untyped-def]
-    first = model.num_rows
-    return replace(
-        model,
-        rows=model.rows + infos,
-        row_lb=np.concatenate((model.row_lb, lb)),
-        row_ub=np.concatenate((model.row_ub, ub)),
-        a_row=np.concatenate((model.a_row, first + np.asarray(rows, dtype=np.int64))),
-        a_col=np.concatenate((model.a_col, np.asarray(cols, dtype=np.int64))),
-        a_val=np.concatenate((model.a_val, np.asarray(vals, dtype=np.float64))),
-    )
-
-
 def objective_columns(
     model: LinearModel, problem: AllocationProblem, objective: str, regions: list[str]
 ) -> tuple[LinearModel, np.ndarray, np.ndarray]:
     """Add the columns and rows of one secondary objective; returns (model, cols, weights)."""
     if objective == "most_regions":
         codes = sorted({r for r in regions if r != "NL"})
-        model, cols = _append(model, [f"served:{r}" for r in codes], INTEGER)
+        model, cols = model.with_columns([f"served:{r}" for r in codes], 0.0, 1.0, INTEGER)
         rows, cs, vs = [], [], []
         for j, (code, col) in enumerate(zip(codes, cols)):
             members = [i for i, r in enumerate(regions) if r == code]
@@ -60,20 +31,19 @@ def objective_columns(
             cs += [int(col), *[int(model.choice_col[i]) for i in members]]
             vs += [1.0] + [-1.0] * len(members)
         infos = [ConstraintInfo(f"served:{c}", "served", c) for c in codes]
-        model = _add_rows(
-            model, infos, np.full(len(codes), -np.inf), np.zeros(len(codes)), rows, cs, vs
-        )
+        model = model.with_rows(infos, -np.inf, 0.0, rows, cs, vs)
         return model, cols, np.ones(len(cols))
     if objective == "fewest_partial":
         scalable = np.flatnonzero(problem.min_scale < 1.0)
-        model, cols = _append(model, [f"full:{problem.app_ids[i]}" for i in scalable], INTEGER)
+        names = [f"full:{problem.app_ids[i]}" for i in scalable]
+        model, cols = model.with_columns(names, 0.0, 1.0, INTEGER)
         k = len(scalable)
         infos = [
             ConstraintInfo(f"full:{problem.app_ids[i]}", "full", problem.app_ids[i])
             for i in scalable
         ]
-        model = _add_rows(
-            model, infos, np.zeros(k), np.full(k, np.inf),
+        model = model.with_rows(
+            infos, 0.0, np.inf,
             np.concatenate((np.arange(k), np.arange(k))),
             np.concatenate((model.scale_col[scalable], cols)),
             np.concatenate((np.ones(k), -np.ones(k))),
@@ -89,7 +59,7 @@ def keep_row(
 ) -> LinearModel:
     """keep:<name>: weights @ x >= value."""
     info = [ConstraintInfo(f"keep:{name}", "keep", name)]
-    return _add_rows(model, info, [value], [np.inf], np.zeros(len(cols)), cols, weights)
+    return model.with_rows(info, value, np.inf, np.zeros(len(cols)), cols, weights)
 
 
 def fill_start(
