@@ -95,8 +95,6 @@ def test_same_optimum_as_the_full_model_after_fixing(seed: int) -> None:
     value = part.objective + small.objective_offset
     assert value == pytest.approx(whole.objective, rel=2e-7)
     x = small.expand(part.values)
-    activity = np.bincount(
-        model.a_row, weights=model.a_val * x[model.a_col], minlength=model.num_rows
-    )
+    activity = model.activity(x)
     assert np.all(activity <= model.row_ub + 1e-6) and np.all(activity >= model.row_lb - 1e-6)
     assert float(model.col_obj @ x) == pytest.approx(value, rel=1e-9)

@@ -47,9 +47,7 @@ def restrict(model: LinearModel, col_lb: np.ndarray, col_ub: np.ndarray) -> Rest
     semi = model.col_kind == SEMICONTINUOUS
     fixed = (col_ub - col_lb <= FIXED_TOL) & ~(semi & (col_ub > 0))
     values = np.where(fixed, np.where(semi, 0.0, col_lb), 0.0)
-    offset_row = np.bincount(
-        model.a_row, weights=model.a_val * values[model.a_col], minlength=model.num_rows
-    )
+    offset_row = model.activity(values)
     row_lb = model.row_lb - offset_row
     row_ub = model.row_ub - offset_row
     lb, ub = col_lb.copy(), col_ub.copy()

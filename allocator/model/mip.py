@@ -62,6 +62,10 @@ class LinearModel:
     def num_rows(self) -> int:
         return len(self.rows)
 
+    def activity(self, x: np.ndarray) -> np.ndarray:
+        """A x: the value of every row at the column vector ``x``."""
+        return np.bincount(self.a_row, weights=self.a_val * x[self.a_col], minlength=self.num_rows)
+
     def with_columns(self, names: list[str], lb, ub, kind) -> tuple[LinearModel, np.ndarray]:  # type: ignore[no-untyped-def]
         """A copy with columns appended (objective 0); returns it and the new indices."""
         k = len(names)

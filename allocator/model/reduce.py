@@ -66,9 +66,7 @@ def is_feasible(model: LinearModel, x: np.ndarray, tol: float = 1e-6) -> bool:
     semi_zero = (model.col_kind == SEMICONTINUOUS) & (np.abs(x) <= tol)
     if np.any((x < model.col_lb - tol) & ~semi_zero) or np.any(x > model.col_ub + tol):
         return False
-    activity = np.bincount(
-        model.a_row, weights=model.a_val * x[model.a_col], minlength=model.num_rows
-    )
+    activity = model.activity(x)
     return bool(np.all(activity >= model.row_lb - tol) and np.all(activity <= model.row_ub + tol))
 
 
