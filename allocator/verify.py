@@ -18,7 +18,9 @@ from .io.tables import read_table
 from .model.problem import build_problem
 
 AMOUNT_TOL_EUR = 0.01
-FTE_TOL = 1e-6
+"""awarded_amount may differ from scale x request by this much (rounding in a sheet)."""
+FTE_TOL = 1e-4
+"""awarded_fte may differ from scale x fte by this much."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ def verify(
                 f"(EUR {scale * cost:,.2f}), off by EUR {amount - scale * cost:,.2f}"
             )
         fte = _number(row.get("awarded_fte"))
-        if fte is not None and not math.isnan(fte) and abs(fte - scale * app.fte) > 1e-4:
+        if fte is not None and not math.isnan(fte) and abs(fte - scale * app.fte) > FTE_TOL:
             out.append(
                 f"{app.application_id}: awarded_fte {fte:g} is not scale x fte ({scale * app.fte:g})"
             )
