@@ -40,81 +40,62 @@ def _elastic(
 ) -> tuple[LinearModel, list[tuple[str, str, int, int]]]:
     """The model with slack and indicator columns; returns (model, [(name, kind, e, w)])."""
     m = replace(model, col_obj=np.zeros(model.num_cols))
-    items: list[tuple[str, str, int, str]] = []  # (name, kind, row, sign)
+    items: list[tuple[str, str, int, float]] = []  # (name, kind, row, sign of e in the row)
     for k, info in enumerate(model.rows):
         if info.family in ELASTIC_FAMILIES:
-            is_cap = np.isfinite(model.row_ub[k])
-            items.append((info.name, "cap" if is_cap else "floor", k, "-" if is_cap else "+"))
+            is_cap = bool(np.isfinite(model.row_ub[k]))
+            items.append((info.name, "cap" if is_cap else "floor", k, -1.0 if is_cap else 1.0))
     # must_fund locks become rows choice_i + e >= 1
+    locks = [
+        (problem.app_ids[i], int(model.choice_col[i])) for i in np.flatnonzero(problem.must_fund)
+    ]
     lb = m.col_lb.copy()
-    extra_rows: list[tuple[str, int]] = []
-    for i in np.flatnonzero(problem.must_fund):
-        col = int(model.choice_col[i])
-        lb[col] = 0.0
-        extra_rows.append((f"must_fund:{problem.app_ids[i]}", col))
+    lb[[col for _, col in locks]] = 0.0
     m = replace(m, col_lb=lb)
     # no violation can exceed everything requested plus the largest limit (EUR 1,000)
     limits = np.concatenate((model.row_ub, model.row_lb))
     budget_scale = float(problem.cost_eur.sum()) / MONEY_UNIT_EUR
     budget_scale += float(np.abs(limits[np.isfinite(limits)]).max(initial=0.0)) + 1.0
 
-    a_row, a_col, a_val = [m.a_row], [m.a_col], [m.a_val]
-    row_lb, row_ub, rows = [m.row_lb], [m.row_ub], list(m.rows)
-    names, kinds, cols_e, cols_w, big = [], [], [], [], []
-    next_col = m.num_cols
-    for name, kind, k, sign in items:
-        e, w = next_col, next_col + 1
-        next_col += 2
-        a_row.append(np.array([k]))
-        a_col.append(np.array([e]))
-        a_val.append(np.array([-1.0 if sign == "-" else 1.0]))
-        names.append(name)
-        kinds.append(kind)
-        cols_e.append(e)
-        cols_w.append(w)
-        big.append(budget_scale)
-    for name, col in extra_rows:
-        e, w = next_col, next_col + 1
-        next_col += 2
-        k = len(rows)
-        rows.append(ConstraintInfo(name, "must_fund", name.split(":", 1)[1]))
-        row_lb.append(np.array([1.0]))
-        row_ub.append(np.array([np.inf]))
-        a_row.append(np.array([k, k]))
-        a_col.append(np.array([col, e]))
-        a_val.append(np.array([1.0, 1.0]))
-        names.append(name)
-        kinds.append("lock")
-        cols_e.append(e)
-        cols_w.append(w)
-        big.append(1.0)
-    # e_k - M_k w_k <= 0
-    for e, w, mk in zip(cols_e, cols_w, big):
-        k = len(rows)
-        rows.append(ConstraintInfo(f"elastic:{k}", "elastic", ""))
-        row_lb.append(np.array([-np.inf]))
-        row_ub.append(np.array([0.0]))
-        a_row.append(np.array([k, k]))
-        a_col.append(np.array([e, w]))
-        a_val.append(np.array([1.0, -mk]))
-    n_new = next_col - m.num_cols
-    kind_new = np.tile(np.array([CONTINUOUS, INTEGER], dtype=np.int8), n_new // 2)
-    ub_new = np.tile(np.array([np.inf, 1.0]), n_new // 2)
-    out = replace(
-        m,
-        col_names=m.col_names + [f"elastic{j}" for j in range(n_new)],
-        col_lb=np.concatenate((m.col_lb, np.zeros(n_new))),
-        col_ub=np.concatenate((m.col_ub, ub_new)),
-        col_obj=np.zeros(next_col),
-        col_kind=np.concatenate((m.col_kind, kind_new)),
-        rows=rows,
-        row_lb=np.concatenate(row_lb),
-        row_ub=np.concatenate(row_ub),
-        a_row=np.concatenate(a_row).astype(np.int64),
-        a_col=np.concatenate(a_col).astype(np.int64),
-        a_val=np.concatenate(a_val).astype(np.float64),
+    pairs = len(items) + len(locks)
+    m, cols = m.with_columns(
+        [f"elastic{j}" for j in range(2 * pairs)],
+        0.0,
+        np.tile([np.inf, 1.0], pairs),
+        np.tile([CONTINUOUS, INTEGER], pairs),
     )
-    return out, list(zip(names, kinds, cols_e, cols_w))
+    e_cols, w_cols = cols[0::2], cols[1::2]
+    # e_k in its own budget row: a cap may be exceeded, a floor undershot
+    rows_k = np.array([k for _, _, k, _ in items], dtype=np.int64)
+    m = replace(
+        m,
+        a_row=np.concatenate((m.a_row, rows_k)),
+        a_col=np.concatenate((m.a_col, e_cols[: len(items)])),
+        a_val=np.concatenate((m.a_val, [sign for _, _, _, sign in items])),
+    )
+    lock_e = e_cols[len(items) :]
+    m = m.with_rows(
+        [ConstraintInfo(f"must_fund:{app_id}", "must_fund", app_id) for app_id, _ in locks],
+        1.0,
+        np.inf,
+        np.repeat(np.arange(len(locks)), 2),
+        np.ravel([[col, e] for (_, col), e in zip(locks, lock_e)]),
+        np.ones(2 * len(locks)),
+    )
+    # e_k - M_k w_k <= 0
+    big = [budget_scale] * len(items) + [1.0] * len(locks)
+    first = m.num_rows
+    m = m.with_rows(
+        [ConstraintInfo(f"elastic:{first + j}", "elastic", "") for j in range(pairs)],
+        -np.inf,
+        0.0,
+        np.repeat(np.arange(pairs), 2),
+        np.ravel(np.column_stack((e_cols, w_cols))),
+        np.ravel([[1.0, -mk] for mk in big]),
+    )
+    names = [name for name, _, _, _ in items] + [f"must_fund:{app_id}" for app_id, _ in locks]
+    kinds = [kind for _, kind, _, _ in items] + ["lock"] * len(locks)
+    return m, list(zip(names, kinds, e_cols.tolist(), w_cols.tolist()))
 
 
 def find_conflicts(
