@@ -30,10 +30,16 @@ from .backends import RawSolution
 from .domain import AwardStatus, RunOptions, SolveStatus
 from .engine import Allocation
 from .feasibility import row_usage
-from .model.compact import restrict
+from .model.compact import Restricted, restrict
 from .model.mip import MONEY_UNIT_EUR, LinearModel, build_mip
 from .model.problem import AllocationProblem
-from .model.reduce import fix_by_reduced_cost, is_feasible, relaxation, start_vector
+from .model.reduce import (
+    fix_by_reduced_cost,
+    is_feasible,
+    relaxation,
+    rounding_dive,
+    start_vector,
+)
 
 SHADOW_STEP_EUR = 1_000_000.0
 GUESS_FLOOR = 2e-6
@@ -51,6 +57,13 @@ guess that fails without a solution grows by GUESS_GROWTH. Where a guess leaves 
 GUESS_LAZY of the columns free, the start is walked; if fixing against its value leaves at
 most GUESS_WORTH times the columns the guess does, that exact fixing is used at once. Tuned on the shipped sample and generated submissions of
 500 and 5,000 applications (bench/README.md)."""
+DIVE_TRUST = 3.0
+"""A rounding dive in the guess's small model (model/reduce.py) gives a solution L, mostly
+within a few hundredths of an FTE of the optimum. It is the start of the small MIP (with it
+the MIP proves rather than searches: 5,000 applications, 0.111 -> 0.089 s a variant), and
+where the LP bound U lies within DIVE_TRUST times the guess's eps above it, the model is
+fixed against L instead (exact at once; no second solve when the optimum lies below the
+guess)."""
 TIGHT_EUR = 1.0
 """A cap with less than EUR 1 left is tight."""
 INLINE_BELOW = 24
@@ -111,6 +124,7 @@ def _optimum(
     every solution that breaks a fixing is worth less than G, so a small-model optimum of at
     least G is the variant's optimum. Below G it is still a solution: fixing against its value
     (exact) and solving once more from it ends the search. No solution at all: eps grows.
+    A rounding dive in the small model gives the MIP its start (see DIVE_TRUST).
     """
     base: _Base = _STATE["base"]  # type: ignore[assignment]
     backend = _STATE["backend"]
@@ -153,6 +167,14 @@ def _optimum(
                 if _free(surely) <= GUESS_WORTH * _free(fixed):
                     fixed, exact = surely, True
         small = restrict(variant, fixed.col_lb, fixed.col_ub)
+        if small is not None and start is None and not exact:
+            x = _dive(small)  # a solution near the optimum: a start, and maybe exact fixing
+            if x is not None:
+                start, lower = x, float(variant.col_obj @ x)
+                if upper - lower <= DIVE_TRUST * eps:
+                    exact = True
+                    fixed, _ = fix_by_reduced_cost(variant, base.problem, lp, lower)
+                    small = restrict(variant, fixed.col_lb, fixed.col_ub)
         raw = None
         if small is not None:
             x0 = small.shrink(start) if start is not None and is_feasible(fixed, start) else None
@@ -173,6 +195,13 @@ def _optimum(
             load_start()
         else:
             raise _unfinished(raw)
+
+
+def _dive(small: Restricted) -> np.ndarray | None:
+    """A solution of the variant from a rounding dive in its small model (full columns)."""
+    session = _STATE["backend"].lp_session(relaxation(small.model))  # type: ignore[attr-defined]
+    x = rounding_dive(small.model, session.solve)
+    return None if x is None else small.expand(x)
 
 
 def _free(model: LinearModel) -> int:

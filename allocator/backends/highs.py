@@ -89,9 +89,8 @@ class HighsLpSession(LpSession):
 
         self.h = _load(model, threads=1)
         self.h.run()
-        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError("LP session: the first LP has no optimal solution")
-        self.basis = self.h.getBasis()
+        optimal = self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        self.basis = self.h.getBasis() if optimal else None  # None: each solve from scratch
         self.cols = np.arange(model.num_cols, dtype=np.int32)
         self.row_lb = _finite(model.row_lb)
         self.row_ub = _finite(model.row_ub)
@@ -108,7 +107,10 @@ class HighsLpSession(LpSession):
         for k in np.flatnonzero(upper != self.loaded_ub):  # highspy changes rows one by one
             h.changeRowBounds(int(k), float(self.row_lb[k]), float(upper[k]))
         self.loaded_ub = upper.copy()
-        h.setBasis(self.basis)
+        if self.basis is not None:
+            h.setBasis(self.basis)
+        else:
+            h.clearSolver()
         return _lp_solution(h, highspy)
 
 

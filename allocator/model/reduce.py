@@ -12,11 +12,12 @@ backends that do not reduce, and with brute force).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .mip import CONTINUOUS, MONEY_UNIT_EUR, SEMICONTINUOUS, LinearModel
+from .mip import CONTINUOUS, INTEGER, MONEY_UNIT_EUR, SEMICONTINUOUS, LinearModel
 from .problem import AllocationProblem
 
 LP_TOL = 1e-9
@@ -87,20 +88,26 @@ def fix_by_reduced_cost(
     delta = lp.objective - lower_bound + MARGIN_REL * max(1.0, abs(lp.objective))
     s = lp.values[model.scale_col]
     d = lp.reduced_costs[model.scale_col]
+    separate = model.choice_col != model.scale_col
+    dz = np.where(separate, lp.reduced_costs[model.choice_col], 0.0)
     m = problem.min_scale
     # an application whose own bounds the restriction set is left as the restriction has it
     free = (model.col_lb[model.scale_col] <= 0) & (model.col_lb[model.choice_col] <= 0)
     free &= (model.col_ub[model.scale_col] >= 1) & (model.col_ub[model.choice_col] >= 1)
     tiny = 1e-12
-    at_zero = free & (s <= LP_TOL) & (d < -tiny)
-    at_one = free & (s >= 1 - LP_TOL) & (d > tiny)
-    reach = np.where(at_zero, delta / np.maximum(-d, tiny), 1.0)  # highest scale still worth it
+    # leaving 0 means z_i = 1 too, leaving 1 for 0 means z_i = 0 too: both terms count
+    enter = np.maximum(-dz, 0.0)  # cost of z_i from 0 to 1
+    leave = np.maximum(dz, 0.0)  # cost of z_i from 1 to 0
+    at_zero = free & (s <= LP_TOL) & (np.minimum(d, 0.0) * m - enter < -tiny)
+    at_one = free & (s >= 1 - LP_TOL) & (np.maximum(d, 0.0) + leave > tiny)
+    reach = np.where(  # highest scale still worth it
+        at_zero, (delta - enter) / np.maximum(-d, tiny), 1.0
+    )
     floor = np.where(at_one, 1.0 - delta / np.maximum(d, tiny), 0.0)  # lowest scale if chosen
     zero = at_zero & (reach < m)
     shrink = at_zero & ~zero & (reach < 1.0)
-    stay = at_one & (d > delta)
+    stay = at_one & (np.maximum(d, 0.0) + leave > delta)
     lb, ub = model.col_lb.copy(), model.col_ub.copy()
-    separate = model.choice_col != model.scale_col
     sc = model.scale_col
     lb[sc[zero]] = 0.0
     ub[sc[zero]] = 0.0
@@ -109,3 +116,34 @@ def fix_by_reduced_cost(
     lb[sc[stay]] = np.where(m[stay] >= 1.0, 1.0, np.maximum(m[stay], floor[stay]))
     lb[model.choice_col[stay & separate]] = 1.0
     return replace(model, col_lb=lb, col_ub=ub), int(zero.sum() + (stay & (m >= 1.0)).sum())
+
+
+DIVE_TOL = 1e-6
+"""An integer column within this of an integer counts as integral (the backends' feasibility
+tolerance)."""
+
+
+def rounding_dive(
+    model: LinearModel, solve: Callable[[np.ndarray, np.ndarray], LpSolution | None]
+) -> np.ndarray | None:
+    """A solution of ``model`` (its integer columns integral) found by diving: solve the LP
+    relaxation, fix every fractional integer column at its nearest integer, solve again, until
+    the LP solution is integral. ``solve(col_lb, col_ub)`` solves the relaxation of ``model``
+    with these bounds. None when a rounding leaves the LP infeasible. At most one LP per
+    integer column (each round fixes at least one); on the small models of explain.py it
+    takes a handful and lands within a few hundredths of an FTE of the optimum."""
+    integer = np.flatnonzero(model.col_kind == INTEGER)
+    lb, ub = model.col_lb.copy(), model.col_ub.copy()
+    while True:
+        lp = solve(lb, ub)
+        if lp is None:
+            return None
+        x = lp.values[integer]
+        nearest = np.round(x)
+        fractional = np.abs(x - nearest) > DIVE_TOL
+        if not fractional.any():
+            values = lp.values.copy()
+            values[integer] = nearest
+            return values
+        cols = integer[fractional]
+        lb[cols] = ub[cols] = nearest[fractional]

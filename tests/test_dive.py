@@ -1,0 +1,45 @@
+"""model/reduce.py rounding_dive: an integral solution from LP solves, or None."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from allocator.backends import get_backend
+from allocator.domain import RunOptions
+from allocator.model.mip import INTEGER
+from allocator.model.reduce import is_feasible, relaxation, rounding_dive
+from tests.test_compact import _tiny
+
+
+def _dive(model):  # type: ignore[no-untyped-def]
+    session = get_backend("highs").lp_session(relaxation(model))
+    return rounding_dive(model, session.solve)
+
+
+def test_the_dive_rounds_to_a_feasible_integral_solution() -> None:
+    model = _tiny()  # LP: a = b = 1, c = 1/2 (10.5); c rounds to 0, s follows it: 9
+    x = _dive(model)
+    assert x is not None
+    integer = model.col_kind == INTEGER
+    assert np.all(x[integer] == np.round(x[integer]))
+    assert is_feasible(model, x)
+    assert float(model.col_obj @ x) == pytest.approx(9.0)
+    optimum = get_backend("highs").solve_small(model, RunOptions()).objective
+    assert float(model.col_obj @ x) <= optimum + 1e-9
+
+
+def test_a_rounding_that_leaves_no_solution_gives_none() -> None:
+    """max -a  s.t.  3a >= 1 (the cap row turned around), a binary: the LP has a = 1/3, the
+    nearest integer 0 breaks the row."""
+    model = _tiny()
+    model = replace(
+        model,
+        col_obj=np.array([-1.0, 0.0, 0.0, 0.0]),
+        row_lb=np.array([1.0, -np.inf]),
+        row_ub=np.array([np.inf, 0.0]),
+        a_val=np.array([3.0, 0.0, 0.0, 0.0, 1.0, -1.0]),
+    )
+    assert _dive(model) is None
