@@ -14,14 +14,14 @@ from allocator.model.reduce import is_feasible, relaxation, rounding_dive
 from tests.test_compact import _tiny
 
 
-def _dive(model):  # type: ignore[no-untyped-def]
+def _dive(model, up_from: float = 0.5):  # type: ignore[no-untyped-def]
     session = get_backend("highs").lp_session(relaxation(model))
-    return rounding_dive(model, session.solve)
+    return rounding_dive(model, session.solve, up_from)
 
 
 def test_the_dive_rounds_to_a_feasible_integral_solution() -> None:
-    model = _tiny()  # LP: a = b = 1, c = 1/2 (10.5); c rounds to 0, s follows it: 9
-    x = _dive(model)
+    model = _tiny()  # LP: a = b = 1, c = 1/2 (10.5); c rounds down, s follows it: 9
+    x = _dive(model, up_from=0.6)
     assert x is not None
     integer = model.col_kind == INTEGER
     assert np.all(x[integer] == np.round(x[integer]))
@@ -29,6 +29,11 @@ def test_the_dive_rounds_to_a_feasible_integral_solution() -> None:
     assert float(model.col_obj @ x) == pytest.approx(9.0)
     optimum = get_backend("highs").solve_small(model, RunOptions()).objective
     assert float(model.col_obj @ x) <= optimum + 1e-9
+
+
+def test_rounding_up_from_a_half() -> None:
+    """c = 1/2 rounds up: a = c = 1 leave 1 of the cap, b = 1/2 rounds up too and breaks it."""
+    assert _dive(_tiny(), up_from=0.5) is None
 
 
 def test_a_rounding_that_leaves_no_solution_gives_none() -> None:

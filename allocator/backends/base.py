@@ -65,9 +65,9 @@ class Backend(abc.ABC):
         """Optimal LP solution with reduced costs, None if infeasible (Feature.LP_DUALS)."""
         raise NotImplementedError(f"{self.name} does not give LP reduced costs")
 
-    def lp_session(self, model: LinearModel) -> LpSession:
+    def lp_session(self, model: LinearModel, hint: object | None = None) -> LpSession:
         """Keep the LP ``model`` loaded for many re-solves that change only bounds
-        (Feature.LP_DUALS)."""
+        (Feature.LP_DUALS). ``hint``: from LpSession.hint of a related LP, where to start."""
         return RebuildLpSession(self, model)
 
     def solve_small(
@@ -99,6 +99,17 @@ class LpSession(abc.ABC):
         self, col_lb: np.ndarray, col_ub: np.ndarray, row_ub: np.ndarray | None = None
     ) -> LpSolution | None:
         """Optimal solution with reduced costs under these bounds; None when infeasible."""
+
+    def resolve(self, col_lb: np.ndarray, col_ub: np.ndarray) -> LpSolution | None:
+        """As solve, but from wherever the last solve ended (a sequence of solves that each
+        add to the bounds before, e.g. a dive); by default the same as solve."""
+        return self.solve(col_lb, col_ub)
+
+    def hint(self, cols: np.ndarray, rows: np.ndarray) -> object | None:
+        """Where the last solve ended, for an LP over these columns and rows of this one
+        (its restriction, model/compact.py): passed to Backend.lp_session. None: no hint.
+        Only a starting point: the LP it starts is solved to optimality all the same."""
+        return None
 
 
 class RebuildLpSession(LpSession):

@@ -57,8 +57,8 @@ class HighsBackend(Backend):
             h.setOptionValue("mip_heuristic_run_root_reduced_cost", False)
         return _run(h, start)
 
-    def lp_session(self, model: LinearModel) -> LpSession:
-        return HighsLpSession(model)
+    def lp_session(self, model: LinearModel, hint: object | None = None) -> LpSession:
+        return HighsLpSession(model, hint)
 
     def solve_relaxation(self, model: LinearModel) -> LpSolution | None:
         import highspy
@@ -84,10 +84,12 @@ class HighsLpSession(LpSession):
     """One HiGHS instance holding an LP and its first optimal basis; each re-solve starts
     from that basis (dual simplex, a few pivots)."""
 
-    def __init__(self, model: LinearModel):
+    def __init__(self, model: LinearModel, hint: object | None = None):
         import highspy
 
         self.h = _load(model, threads=1)
+        if hint is not None:  # a basis of a related LP; HiGHS mends one that does not fit
+            self.h.setBasis(hint)
         self.h.run()
         optimal = self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal
         self.basis = self.h.getBasis() if optimal else None  # None: each solve from scratch
@@ -112,6 +114,25 @@ class HighsLpSession(LpSession):
         else:
             h.clearSolver()
         return _lp_solution(h, highspy)
+
+    def resolve(self, col_lb: np.ndarray, col_ub: np.ndarray) -> LpSolution | None:
+        import highspy
+
+        self.h.changeColsBounds(len(self.cols), self.cols, col_lb, col_ub)
+        return _lp_solution(self.h, highspy)
+
+    def hint(self, cols: np.ndarray, rows: np.ndarray) -> object | None:
+        import highspy
+
+        basis = self.h.getBasis()
+        if not basis.valid:
+            return None
+        col_status, row_status = basis.col_status, basis.row_status  # copies: take them once
+        restricted = highspy.HighsBasis()
+        restricted.col_status = [col_status[j] for j in cols.tolist()]
+        restricted.row_status = [row_status[k] for k in rows.tolist()]
+        restricted.valid = True
+        return restricted
 
 
 def _lp_solution(h, highspy) -> LpSolution | None:  # type: ignore[no-untyped-def]

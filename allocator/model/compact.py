@@ -24,10 +24,12 @@ ROW_TOL = 1e-6
 
 @dataclass(frozen=True)
 class Restricted:
-    """``model`` keeps the columns ``cols`` of the full model; the rest sit in ``fixed``."""
+    """``model`` keeps the columns ``cols`` and rows ``rows`` of the full model; the other
+    columns sit in ``fixed``."""
 
     model: LinearModel
     cols: np.ndarray
+    rows: np.ndarray
     fixed: np.ndarray  # full column vector: the fixed columns' values, 0 at ``cols``
     objective_offset: float
 
@@ -55,15 +57,10 @@ def restrict(model: LinearModel, col_lb: np.ndarray, col_ub: np.ndarray) -> Rest
     live = ~fixed[model.a_col]  # matrix entries of kept columns
     count = np.bincount(model.a_row[live], minlength=model.num_rows)
     single_entry = live & (count[model.a_row] == 1) & ~semi[model.a_col]
-    for k, j, v in zip(
-        model.a_row[single_entry].tolist(),
-        model.a_col[single_entry].tolist(),
-        model.a_val[single_entry].tolist(),
-    ):
-        low, high = row_lb[k] / v, row_ub[k] / v
-        if v < 0:
-            low, high = high, low
-        lb[j], ub[j] = max(lb[j], low), min(ub[j], high)
+    k, j, v = model.a_row[single_entry], model.a_col[single_entry], model.a_val[single_entry]
+    low, high = row_lb[k] / v, row_ub[k] / v
+    np.maximum.at(lb, j, np.where(v < 0, high, low))
+    np.minimum.at(ub, j, np.where(v < 0, low, high))
     single_row = np.zeros(model.num_rows, dtype=bool)
     single_row[model.a_row[single_entry]] = True
     integer = model.col_kind == INTEGER
@@ -97,4 +94,4 @@ def restrict(model: LinearModel, col_lb: np.ndarray, col_ub: np.ndarray) -> Rest
         choice_col=np.zeros(0, dtype=np.int64),
         semicontinuous=np.zeros(0, dtype=bool),
     )
-    return Restricted(small, cols, values, float(model.col_obj @ values))
+    return Restricted(small, cols, rows, values, float(model.col_obj @ values))

@@ -124,11 +124,13 @@ tolerance)."""
 
 
 def rounding_dive(
-    model: LinearModel, solve: Callable[[np.ndarray, np.ndarray], LpSolution | None]
+    model: LinearModel,
+    solve: Callable[[np.ndarray, np.ndarray], LpSolution | None],
+    up_from: float = 0.5,
 ) -> np.ndarray | None:
     """A solution of ``model`` (its integer columns integral) found by diving: solve the LP
-    relaxation, fix every fractional integer column at its nearest integer, solve again, until
-    the LP solution is integral. ``solve(col_lb, col_ub)`` solves the relaxation of ``model``
+    relaxation, fix every fractional integer column at an integer (up where its fraction is
+    at least ``up_from``, else down), solve again, until the LP solution is integral. ``solve(col_lb, col_ub)`` solves the relaxation of ``model``
     with these bounds. None when a rounding leaves the LP infeasible. At most one LP per
     integer column (each round fixes at least one); on the small models of explain.py it
     takes a handful and lands within a few hundredths of an FTE of the optimum."""
@@ -139,8 +141,9 @@ def rounding_dive(
         if lp is None:
             return None
         x = lp.values[integer]
-        nearest = np.round(x)
-        fractional = np.abs(x - nearest) > DIVE_TOL
+        below = np.floor(x + DIVE_TOL)
+        nearest = np.where(x - below >= up_from, below + 1.0, below)
+        fractional = np.abs(x - np.round(x)) > DIVE_TOL
         if not fractional.any():
             values = lp.values.copy()
             values[integer] = nearest
