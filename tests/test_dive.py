@@ -48,3 +48,36 @@ def test_a_rounding_that_leaves_no_solution_gives_none() -> None:
         a_val=np.array([3.0, 0.0, 0.0, 0.0, 1.0, -1.0]),
     )
     assert _dive(model) is None
+
+
+def test_a_hinted_lp_and_resolves_reach_the_cold_optimum() -> None:
+    """The restricted model's LP started from the full LP's basis (LpSession.hint), and a
+    resolve after more bounds, give the same optima as solving each from scratch."""
+    from allocator.engine import allocate
+    from allocator.model.compact import restrict
+    from allocator.model.mip import build_mip
+    from allocator.model.reduce import fix_by_reduced_cost
+    from tests.test_model import generated
+
+    apps, scen, regions = generated(300, 4)
+    alloc = allocate(apps, scen, regions=regions)
+    backend = get_backend("highs")
+    model = build_mip(alloc.problem)
+    full = backend.lp_session(relaxation(model))
+    lp = full.solve(model.col_lb, model.col_ub)
+    fixed, _ = fix_by_reduced_cost(model, alloc.problem, lp, alloc.result.objective_fte)
+    small = restrict(model, fixed.col_lb, fixed.col_ub)
+    assert small is not None and small.model.num_cols < model.num_cols
+    hint = full.hint(small.cols, small.rows)
+    assert hint is not None
+    warm = backend.lp_session(relaxation(small.model), hint)
+    cold = backend.solve_relaxation(relaxation(small.model))
+    first = warm.resolve(small.model.col_lb, small.model.col_ub)
+    assert first is not None and cold is not None
+    assert first.objective == pytest.approx(cold.objective, rel=1e-9)
+    ub = small.model.col_ub.copy()
+    ub[np.flatnonzero(small.model.col_kind == INTEGER)[:3]] = 0.0  # three more bounds
+    again = warm.resolve(small.model.col_lb, ub)
+    fresh = backend.solve_relaxation(replace(relaxation(small.model), col_ub=ub))
+    assert again is not None and fresh is not None
+    assert again.objective == pytest.approx(fresh.objective, rel=1e-9)
