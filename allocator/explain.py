@@ -171,8 +171,11 @@ def _optimum(
         small = restrict(variant, fixed.col_lb, fixed.col_ub)
         if small is not None and start is None and not exact:
             x = _dive(small)  # a solution near the optimum: a start, and maybe exact fixing
-            if x is not None:
+            if x is not None and is_feasible(variant, x):
                 start, lower = x, float(variant.col_obj @ x)
+                if upper - lower <= gap:  # the LP bound proves it, as a MIP would
+                    seen.append(max(0.0, upper - lower))
+                    return lower
                 if upper - lower <= DIVE_TRUST * eps:
                     exact = True
                     fixed, _ = fix_by_reduced_cost(variant, base.problem, lp, lower)
