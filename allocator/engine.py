@@ -183,6 +183,7 @@ def _optimal(problem: AllocationProblem, options: RunOptions, timings: dict[str,
 def _reduce(problem: AllocationProblem, model, backend):  # type: ignore[no-untyped-def]
     """LP relaxation -> LP-guided walk as a start -> reduced-cost fixing (model/reduce.py)."""
     from .model.reduce import (
+        dual_bound,
         fix_by_reduced_cost,
         is_feasible,
         lp_guided_order,
@@ -199,7 +200,8 @@ def _reduce(problem: AllocationProblem, model, backend):  # type: ignore[no-unty
     start = start_vector(model, problem, walked.scale)
     if not is_feasible(model, start):  # e.g. floors or locks the walk does not know
         return model, None, lp.objective
-    reduced, _ = fix_by_reduced_cost(model, problem, lp, float(walked.scale @ problem.fte))
+    lower = float(walked.scale @ problem.fte)
+    reduced, _ = fix_by_reduced_cost(model, problem, dual_bound(model, lp), lower)
     return reduced, start, lp.objective
 
 

@@ -34,6 +34,7 @@ from .model.compact import Restricted, restrict
 from .model.mip import MONEY_UNIT_EUR, LinearModel, build_mip
 from .model.problem import AllocationProblem
 from .model.reduce import (
+    dual_bound,
     fix_by_reduced_cost,
     is_feasible,
     relaxation,
@@ -139,7 +140,8 @@ def _optimum(
     lp = lps.solve(lb, ub, row_ub)  # type: ignore[attr-defined]
     if lp is None:
         return None
-    upper = lp.objective
+    bound = dual_bound(variant, lp)
+    upper = bound.value  # proven, and the LP optimum to round-off
     floor = GUESS_FLOOR * max(1.0, abs(upper))
     seen: list[float] = _STATE["gaps"]  # type: ignore[assignment]
     if len(seen) >= GUESS_LEARN_AFTER:  # what the LP bound overstated in this block so far
@@ -161,11 +163,11 @@ def _optimum(
         exact = guess <= lower or eps > max(1.0, abs(upper))
         fixed = variant
         if not (exact and start is None):
-            fixed, _ = fix_by_reduced_cost(variant, base.problem, lp, lower if exact else guess)
+            fixed, _ = fix_by_reduced_cost(variant, base.problem, bound, lower if exact else guess)
         if not exact and make_start is not None and _free(fixed) > GUESS_LAZY * _free(variant):
             load_start()  # the guess leaves much free: is the exact fixing much bigger?
             if start is not None:
-                surely, _ = fix_by_reduced_cost(variant, base.problem, lp, lower)
+                surely, _ = fix_by_reduced_cost(variant, base.problem, bound, lower)
                 if _free(surely) <= GUESS_WORTH * _free(fixed):
                     fixed, exact = surely, True
         small = restrict(variant, fixed.col_lb, fixed.col_ub)
@@ -178,7 +180,7 @@ def _optimum(
                     return lower
                 if upper - lower <= DIVE_TRUST * eps:
                     exact = True
-                    fixed, _ = fix_by_reduced_cost(variant, base.problem, lp, lower)
+                    fixed, _ = fix_by_reduced_cost(variant, base.problem, bound, lower)
                     small = restrict(variant, fixed.col_lb, fixed.col_ub)
         raw = None
         if small is not None:

@@ -10,7 +10,7 @@ from allocator.domain import RunOptions, SolveStatus
 from allocator.model.compact import restrict
 from allocator.model.mip import CONTINUOUS, INTEGER, LinearModel, build_mip
 from allocator.model.problem import ConstraintInfo
-from allocator.model.reduce import fix_by_reduced_cost, relaxation
+from allocator.model.reduce import dual_bound, fix_by_reduced_cost, relaxation
 from tests.test_model import generated
 
 
@@ -82,7 +82,9 @@ def test_same_optimum_as_the_full_model_after_fixing(seed: int) -> None:
     backend = get_backend("highs")
     model = build_mip(alloc.problem)
     lp = backend.solve_relaxation(relaxation(model))
-    fixed, _ = fix_by_reduced_cost(model, alloc.problem, lp, alloc.result.objective_fte)
+    fixed, _ = fix_by_reduced_cost(
+        model, alloc.problem, dual_bound(model, lp), alloc.result.objective_fte
+    )
     out = np.arange(0, alloc.problem.n, 3)
     out = out[fixed.col_lb[model.choice_col[out]] == 0]  # not those the fixing keeps in
     fixed.col_ub[model.scale_col[out]] = 0.0

@@ -56,7 +56,7 @@ def test_a_hinted_lp_and_resolves_reach_the_cold_optimum() -> None:
     from allocator.engine import allocate
     from allocator.model.compact import restrict
     from allocator.model.mip import build_mip
-    from allocator.model.reduce import fix_by_reduced_cost
+    from allocator.model.reduce import dual_bound, fix_by_reduced_cost
     from tests.test_model import generated
 
     apps, scen, regions = generated(300, 4)
@@ -65,7 +65,7 @@ def test_a_hinted_lp_and_resolves_reach_the_cold_optimum() -> None:
     model = build_mip(alloc.problem)
     full = backend.lp_session(relaxation(model))
     lp = full.solve(model.col_lb, model.col_ub)
-    fixed, _ = fix_by_reduced_cost(model, alloc.problem, lp, lp.objective - 1.0)  # any fixing
+    fixed, _ = fix_by_reduced_cost(model, alloc.problem, dual_bound(model, lp), lp.objective - 1.0)
     small = restrict(model, fixed.col_lb, fixed.col_ub)
     assert small is not None and small.model.num_cols < model.num_cols
     hint = full.hint(small.cols, small.rows)
@@ -81,3 +81,34 @@ def test_a_hinted_lp_and_resolves_reach_the_cold_optimum() -> None:
     fresh = backend.solve_relaxation(replace(relaxation(small.model), col_ub=ub))
     assert again is not None and fresh is not None
     assert again.objective == pytest.approx(fresh.objective, rel=1e-9)
+
+
+def test_the_dual_bound_is_the_lp_optimum_and_any_duals_bound() -> None:
+    """With a forced application (a column with a lower limit above 0) the bound from the
+    LP's duals is the LP optimum; duals pushed off the optimum still bound every solution."""
+    from allocator.engine import allocate
+    from allocator.model.mip import build_mip
+    from allocator.model.reduce import LpSolution, dual_bound
+    from tests.test_model import generated
+
+    apps, scen, regions = generated(120, 6)
+    alloc = allocate(apps, scen, regions=regions)
+    model = build_mip(alloc.problem)
+    scale = alloc.scales()
+    for i in np.flatnonzero((scale == 0) & (model.col_ub[model.scale_col] > 0)):
+        lb = model.col_lb.copy()  # an unfunded eligible application forced in at min_scale
+        lb[model.choice_col[i]] = 1.0
+        lb[model.scale_col[i]] = alloc.problem.min_scale[i]
+        forced = replace(model, col_lb=lb)
+        lp = get_backend("highs").solve_relaxation(relaxation(forced))
+        if lp is not None:
+            break
+    assert lp is not None
+    bound = dual_bound(forced, lp)
+    assert bound.value == pytest.approx(lp.objective, rel=1e-9)
+    optimum = get_backend("highs").solve(forced, RunOptions()).objective
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        shaken = replace(lp, row_duals=lp.row_duals + rng.normal(0, 0.01, len(lp.row_duals)))
+        assert dual_bound(forced, shaken).value >= lp.objective - 1e-6 >= optimum - 1e-6
+    assert isinstance(lp, LpSolution)

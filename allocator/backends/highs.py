@@ -148,6 +148,7 @@ def _lp_solution(h, highspy) -> LpSolution | None:  # type: ignore[no-untyped-de
         objective=h.getInfo().objective_function_value,
         values=np.asarray(solution.col_value),
         reduced_costs=np.asarray(solution.col_dual),
+        row_duals=np.asarray(solution.row_dual),
     )
 
 

@@ -210,7 +210,8 @@ def add_region_minimum_rows(
         return model
     n = problem.n
     cost = problem.cost_eur / MONEY_UNIT_EUR
-    model, (total,) = model.with_columns(["total"], 0.0, np.inf, CONTINUOUS)
+    # T <= every cost: implied by s_i <= 1, stated so that every column has finite bounds
+    model, (total,) = model.with_columns(["total"], 0.0, float(cost.sum()), CONTINUOUS)
     rows.add(
         [ConstraintInfo("total", "total", "")],
         [0.0],

@@ -1,11 +1,11 @@
 """Exact model reductions from an LP relaxation: reduced-cost fixing and a start solution.
 
-For a maximisation with LP optimum U and reduced costs d (d_j <= 0 at a lower bound,
-d_j >= 0 at an upper bound), every feasible x satisfies obj(x) <= U + d_j (x_j - x*_j) for
-each single column j. Given a feasible award set worth L, a column whose move would cost
-more than U - L can only lead to worse award sets, so it is fixed:
-- an application at 0 in the LP with -d_j * min_scale_j > U - L stays at 0;
-- an all-or-nothing application at 1 with d_j > U - L stays at 1.
+The LP's duals give a proven bound D on every solution (DualBound: weak duality, so no LP
+tolerance can make it wrong) and, per column, what moving it costs against D. Given a
+feasible award set worth L, an application whose funding (or whose leaving out) would cost
+more than D - L can only lead to worse award sets, so it is fixed:
+- one whose funding at min_scale or more costs more than D - L stays at 0;
+- one whose leaving out costs more than D - L stays chosen (all-or-nothing: at 1).
 The optimum over the reduced model is the optimum of the full model (the tests compare with
 backends that do not reduce, and with brute force).
 """
@@ -20,9 +20,13 @@ import numpy as np
 from .mip import CONTINUOUS, INTEGER, MONEY_UNIT_EUR, SEMICONTINUOUS, LinearModel
 from .problem import AllocationProblem
 
-LP_TOL = 1e-9
-MARGIN_REL = 1e-6
-"""Extra room on U - L for LP round-off: fixing is only done with a clear margin."""
+ROUND_OFF_REL = 1e-9
+"""Room on D - L for floating-point round-off in our own sums (the bound itself is proven,
+see DualBound; relative to D)."""
+SCALE_ROOM_REL = 1e-6
+"""Extra room (relative to D) for the limits on a continuous scale (still exact: a looser
+limit). Without it a limit lies within the solver's gap tolerance of 1 (e.g. s >= 0.99999997)
+and the solver may stop there instead of at 1."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class LpSolution:
     objective: float
     values: np.ndarray
     reduced_costs: np.ndarray
+    row_duals: np.ndarray
 
 
 def relaxation(model: LinearModel) -> LinearModel:
@@ -71,50 +76,89 @@ def is_feasible(model: LinearModel, x: np.ndarray, tol: float = 1e-6) -> bool:
     return bool(np.all(activity >= model.row_lb - tol) and np.all(activity <= model.row_ub + tol))
 
 
+@dataclass(frozen=True)
+class DualBound:
+    """A proven upper bound on every solution of a model, from an LP's row duals y (weak
+    duality; any y will do, so round-off in the LP cannot make it wrong): with reduced costs
+    d = c - A'y, every x within the bounds and rows has
+        c x = y'Ax + d'x <= sum_r h_r(y_r) + sum_j gain_j - sum_j (gain_j - d_j x_j),
+    h_r(y_r) the row limit y_r meets (upper for y_r > 0, lower for y_r < 0) and gain_j =
+    max(d_j lb_j, d_j ub_j). ``value`` is the first two sums; gain_j - d_j v >= 0 is what
+    column j at v costs against it."""
+
+    value: float
+    reduced_costs: np.ndarray
+    gain: np.ndarray
+
+    def cost(self, col: np.ndarray, v: np.ndarray | float) -> np.ndarray:
+        return self.gain[col] - self.reduced_costs[col] * v
+
+
+def dual_bound(model: LinearModel, lp: LpSolution) -> DualBound:
+    """The DualBound of ``model``'s LP relaxation from ``lp`` (an LP solution of it). A dual
+    whose sign points at a row limit that does not exist is taken as 0 (still a bound)."""
+    relaxed = relaxation(model)
+    y = np.where(np.isinf(model.row_ub), np.minimum(lp.row_duals, 0.0), lp.row_duals)
+    y = np.where(np.isinf(model.row_lb), np.maximum(y, 0.0), y)
+    d = model.col_obj - np.bincount(
+        model.a_col, weights=model.a_val * y[model.a_row], minlength=model.num_cols
+    )
+    rows = np.where(
+        y > 0, y * _finite(model.row_ub), np.where(y < 0, y * _finite(model.row_lb), 0.0)
+    )
+    lb, ub = relaxed.col_lb, relaxed.col_ub
+    with np.errstate(invalid="ignore"):  # 0 * inf where d_j = 0: not taken
+        gain = np.where(d < 0, d * lb, np.where(d > 0, d * ub, 0.0))
+    return DualBound(float(rows.sum() + gain.sum()), d, gain)
+
+
+def _finite(limit: np.ndarray) -> np.ndarray:
+    return np.where(np.isinf(limit), 0.0, limit)
+
+
 def fix_by_reduced_cost(
     model: LinearModel,
     problem: AllocationProblem,
-    lp: LpSolution,
+    bound: DualBound,
     lower_bound: float,
 ) -> tuple[LinearModel, int]:
-    """A copy of ``model`` with the bounds every better solution keeps: with delta = U - L,
-    moving s_i by t against its reduced cost d_i costs |d_i| t, so
-    - at 0: s_i <= delta / |d_i| (fixed at 0 when that is below min_scale);
-    - at 1: s_i >= 1 - delta / d_i, and it stays chosen when d_i > delta.
+    """A copy of ``model`` with the bounds every solution worth at least ``lower_bound`` (L)
+    keeps. With delta = D - L (D = bound.value), no such solution puts columns where they
+    cost more than delta together (DualBound), so per application (scale s_i, choice z_i):
+    - it is fixed at 0 where being funded (z_i = 1, s_i somewhere in [min_scale, 1]) costs
+      more than delta, and stays chosen where 0 costs more than delta;
+    - s_i <= the highest scale, and for one that stays chosen s_i >= the lowest scale, whose
+      cost (with z_i = 1) is within delta.
 
-    ``lp`` is the LP relaxation of ``model`` itself (with its bounds). Applications whose own
-    bounds are already set (locks, a forced or removed application) are left as they are.
-    Returns the model and how many applications were fixed."""
-    delta = lp.objective - lower_bound + MARGIN_REL * max(1.0, abs(lp.objective))
-    s = lp.values[model.scale_col]
-    d = lp.reduced_costs[model.scale_col]
-    separate = model.choice_col != model.scale_col
-    dz = np.where(separate, lp.reduced_costs[model.choice_col], 0.0)
+    ``bound`` comes from the LP relaxation of ``model`` itself (with its bounds). Applications
+    whose own bounds are already set (locks, a forced or removed application) are left as
+    they are. Returns the model and how many applications were fixed."""
+    delta = bound.value - lower_bound + ROUND_OFF_REL * max(1.0, abs(bound.value))
+    sc, ch = model.scale_col, model.choice_col
+    separate = ch != sc
     m = problem.min_scale
     # an application whose own bounds the restriction set is left as the restriction has it
-    free = (model.col_lb[model.scale_col] <= 0) & (model.col_lb[model.choice_col] <= 0)
-    free &= (model.col_ub[model.scale_col] >= 1) & (model.col_ub[model.choice_col] >= 1)
+    free = (model.col_lb[sc] <= 0) & (model.col_lb[ch] <= 0)
+    free &= (model.col_ub[sc] >= 1) & (model.col_ub[ch] >= 1)
+    chosen = np.where(separate, bound.cost(ch, 1.0), 0.0)  # z_i = 1
+    off = bound.cost(sc, 0.0) + np.where(separate, bound.cost(ch, 0.0), 0.0)
+    funded = np.minimum(bound.cost(sc, m), bound.cost(sc, 1.0)) + chosen
+    zero = free & (funded > delta)
+    stay = free & (off > delta)
+    d = bound.reduced_costs[sc]
+    # -d_i v <= room for s_i = v, z_i = 1; scale limits keep SCALE_ROOM_REL more (see there)
+    room = delta + SCALE_ROOM_REL * max(1.0, abs(bound.value)) - chosen - bound.gain[sc]
     tiny = 1e-12
-    # leaving 0 means z_i = 1 too, leaving 1 for 0 means z_i = 0 too: both terms count
-    enter = np.maximum(-dz, 0.0)  # cost of z_i from 0 to 1
-    leave = np.maximum(dz, 0.0)  # cost of z_i from 1 to 0
-    at_zero = free & (s <= LP_TOL) & (np.minimum(d, 0.0) * m - enter < -tiny)
-    at_one = free & (s >= 1 - LP_TOL) & (np.maximum(d, 0.0) + leave > tiny)
-    reach = np.where(  # highest scale still worth it
-        at_zero, (delta - enter) / np.maximum(-d, tiny), 1.0
-    )
-    floor = np.where(at_one, 1.0 - delta / np.maximum(d, tiny), 0.0)  # lowest scale if chosen
-    zero = at_zero & (reach < m)
-    shrink = at_zero & ~zero & (reach < 1.0)
-    stay = at_one & (np.maximum(d, 0.0) + leave > delta)
+    reach = np.where(d < -tiny, room / np.maximum(-d, tiny), np.inf)  # highest scale
+    floor = np.where(d > tiny, -room / np.maximum(d, tiny), -np.inf)  # lowest scale if chosen
+    shrink = free & ~zero & (reach < 1.0)
     lb, ub = model.col_lb.copy(), model.col_ub.copy()
-    sc = model.scale_col
     lb[sc[zero]] = 0.0
     ub[sc[zero]] = 0.0
-    ub[model.choice_col[zero & separate]] = 0.0
+    ub[ch[zero & separate]] = 0.0
     ub[sc[shrink]] = np.maximum(reach[shrink], m[shrink])
-    lb[sc[stay]] = np.where(m[stay] >= 1.0, 1.0, np.maximum(m[stay], floor[stay]))
-    lb[model.choice_col[stay & separate]] = 1.0
+    lb[sc[stay]] = np.where(m[stay] >= 1.0, 1.0, np.clip(floor[stay], m[stay], 1.0))
+    lb[ch[stay & separate]] = 1.0
     return replace(model, col_lb=lb, col_ub=ub), int(zero.sum() + (stay & (m >= 1.0)).sum())
 
 
