@@ -161,7 +161,9 @@ def _optimal(problem: AllocationProblem, options: RunOptions, timings: dict[str,
         from .diagnose import find_conflicts
 
         t3 = time.perf_counter()
-        conflicts = find_conflicts(build_mip(problem), problem, backend, options)
+        # every application open: the elastic model may break caps, so none is shut by them
+        model = build_mip(problem, shut_unfundable=False)
+        conflicts = find_conflicts(model, problem, backend, options)
         timings["diagnose"] = time.perf_counter() - t3
         extra["conflicts"] = [str(c) for c in conflicts]
         extra["message"] = "no award set keeps every rule; " + (

@@ -32,7 +32,7 @@ from .engine import Allocation
 from .feasibility import row_usage
 from .model.compact import Restricted, restrict
 from .model.mip import MONEY_UNIT_EUR, LinearModel, build_mip
-from .model.problem import AllocationProblem
+from .model.problem import AllocationProblem, never_fundable
 from .model.reduce import (
     dual_bound,
     fix_by_reduced_cost,
@@ -298,12 +298,20 @@ def _removed(i: int) -> float | None:
 def _raised_cap(k: int) -> float:
     """Optimal FTE with budget cap k EUR 1M higher."""
     base: _Base = _STATE["base"]  # type: ignore[assignment]
-    model = base.model
+    model, problem = base.model, base.problem
     row_ub = model.row_ub.copy()
     row_ub[k] += SHADOW_STEP_EUR / MONEY_UNIT_EUR
+    rhs = np.asarray(problem.rhs_eur, dtype=np.float64)
+    rhs[k] += SHADOW_STEP_EUR
+    # build_mip shut applications whose smallest award breaks a cap; the larger cap may
+    # let some of them in
+    reopen = never_fundable(problem) & ~never_fundable(problem, rhs) & ~problem.must_not
+    ub = model.col_ub.copy()
+    ub[model.scale_col[reopen]] = 1.0
+    ub[model.choice_col[reopen]] = 1.0
     value = _optimum(
         model.col_lb,
-        model.col_ub,
+        ub,
         row_ub,
         make_start=lambda: start_vector(model, base.problem, base.scale),
     )

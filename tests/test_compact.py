@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -100,3 +102,24 @@ def test_same_optimum_as_the_full_model_after_fixing(seed: int) -> None:
     activity = model.activity(x)
     assert np.all(activity <= model.row_ub + 1e-6) and np.all(activity >= model.row_lb - 1e-6)
     assert float(model.col_obj @ x) == pytest.approx(value, rel=1e-9)
+
+
+def test_every_column_fixed_leaves_an_empty_model_that_solves() -> None:
+    model = _tiny()
+    x = np.array([1.0, 1.0, 0.0, 0.0])  # a, b in: 4 of the cap's 5
+    small = restrict(model, x, x)
+    assert small is not None and small.model.num_cols == 0
+    backend = get_backend("highs")
+    raw = backend.solve_small(small.model, RunOptions())
+    assert raw.status is SolveStatus.optimal and raw.objective == 0.0
+    assert raw.objective + small.objective_offset == pytest.approx(9.0)
+    lp = backend.solve_relaxation(relaxation(small.model))
+    assert lp is not None and lp.objective == 0.0
+    broken = replace(  # a row without columns that asks for at least 1
+        small.model,
+        rows=[ConstraintInfo("floor", "theme_floor", "")],
+        row_lb=np.array([1.0]),
+        row_ub=np.array([np.inf]),
+    )
+    assert backend.solve_small(broken, RunOptions()).status is SolveStatus.infeasible
+    assert backend.solve_relaxation(relaxation(broken)) is None

@@ -177,3 +177,17 @@ def test_progress_hears_every_block_and_changes_nothing(case) -> None:
     total = int(ex.timings_s["count"])
     assert [d for d, _ in heard] == sorted(d for d, _ in heard)
     assert heard[-1] == (total, total) and all(t == total for _, t in heard)
+
+
+def test_a_cap_raised_lets_in_an_application_too_big_for_it() -> None:
+    """ai theme EUR 10M: A (EUR 10.5M, 40 FTE, all or nothing) never fits, so the model
+    shuts it; with the theme EUR 1M larger it does (40 FTE against B's 12 and C's 6)."""
+    from tests.conftest import app, scenario
+
+    apps = [app("A", 10.5e6, 40), app("B", 6e6, 12), app("C", 4e6, 6)]
+    scen = scenario(theme_budgets={"ai": 10e6})
+    alloc = allocate(apps, scen, RunOptions())
+    assert alloc.result.objective_fte == pytest.approx(18.0)
+    ex = explain(alloc, workers=1)
+    assert ex.shadow_prices["theme:ai"] == pytest.approx(40.0 - 18.0)
+    assert ex.applications["A"].forced_infeasible  # at 10M it cannot be forced in

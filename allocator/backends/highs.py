@@ -139,6 +139,11 @@ def _lp_solution(h, highspy) -> LpSolution | None:  # type: ignore[no-untyped-de
     """Run the loaded LP; its optimal solution, None when infeasible."""
     h.run()
     status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kModelEmpty:  # no columns: x = () if the rows hold
+        if not _empty_rows_hold(h):
+            return None
+        rows = h.getNumRow()
+        return LpSolution(0.0, np.zeros(0), np.zeros(0), np.zeros(rows))
     if status == highspy.HighsModelStatus.kInfeasible:
         return None
     if status != highspy.HighsModelStatus.kOptimal:
@@ -234,6 +239,13 @@ def _load_mip(model: LinearModel, options: RunOptions):  # type: ignore[no-untyp
     return h
 
 
+def _empty_rows_hold(h) -> bool:  # type: ignore[no-untyped-def]
+    """A model without columns: every row's activity is 0; does 0 lie within each?"""
+    lp = h.getLp()
+    lower, upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+    return bool(np.all(lower <= FEASIBILITY_TOL) and np.all(upper >= -FEASIBILITY_TOL))
+
+
 def _result(h, highspy) -> RawSolution:  # type: ignore[no-untyped-def]
     status = h.getModelStatus()
     info = h.getInfo()
@@ -242,6 +254,10 @@ def _result(h, highspy) -> RawSolution:  # type: ignore[no-untyped-def]
     values = np.asarray(h.getSolution().col_value) if has_solution else None
     objective = info.objective_function_value if has_solution else None
     bound = info.mip_dual_bound if np.isfinite(info.mip_dual_bound) else None
+    if status == ms.kModelEmpty:  # no columns (every one fixed before): x = () if rows hold
+        if not _empty_rows_hold(h):
+            return RawSolution(SolveStatus.infeasible, message="HiGHS: infeasible")
+        return RawSolution(SolveStatus.optimal, np.zeros(0), 0.0, 0.0)
     if status == ms.kOptimal:
         return RawSolution(
             SolveStatus.optimal, values, objective, bound if bound is not None else objective

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .problem import AllocationProblem, ConstraintInfo
+from .problem import AllocationProblem, ConstraintInfo, never_fundable
 
 MONEY_UNIT_EUR = 1e3
 """One unit of money inside the model, in euros."""
@@ -128,10 +128,20 @@ class _Rows:
         self.a_val.append(np.asarray(a_val, dtype=np.float64))
 
 
-def build_mip(problem: AllocationProblem, semicontinuous: bool = False) -> LinearModel:
-    """The MIP for ``problem``, vectorised: no Python loop over applications' coefficients."""
+def build_mip(
+    problem: AllocationProblem, semicontinuous: bool = False, shut_unfundable: bool = True
+) -> LinearModel:
+    """The MIP for ``problem``, vectorised: no Python loop over applications' coefficients.
+
+    ``shut_unfundable``: an application whose smallest award alone breaks a cap
+    (problem.never_fundable) gets scale and choice 0 as bounds, as a must_not one; exact, and
+    the LP no longer funds a fraction of it (the shipped sample: the LP bound drops from 192
+    to 35 FTE above the optimum). Not where cap rows are relaxed (diagnose.py)."""
     n = problem.n
-    fund, never = problem.must_fund, problem.must_not
+    fund = problem.must_fund
+    never = problem.must_not
+    if shut_unfundable:
+        never = never | (never_fundable(problem) & ~fund)
     scalable = problem.min_scale < 1.0
     semi = np.zeros(n, dtype=bool)
     if semicontinuous:

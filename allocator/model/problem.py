@@ -271,11 +271,11 @@ def add_region_minimums(
             problem.region_minimums.append((region, share, members))
 
 
-def never_fundable(problem: AllocationProblem) -> np.ndarray:
+def never_fundable(problem: AllocationProblem, rhs_eur: np.ndarray | None = None) -> np.ndarray:
     """Per application: its smallest award (min_scale) alone breaks a cap whose coefficients
-    are all >= 0, so no award set can fund it."""
+    are all >= 0, so no award set can fund it (``rhs_eur``: other cap limits, in row order)."""
     rows, apps, coefs = problem.triplets()
-    rhs = np.asarray(problem.rhs_eur, dtype=np.float64)
+    rhs = np.asarray(problem.rhs_eur if rhs_eur is None else rhs_eur, dtype=np.float64)
     out = np.zeros(problem.n, dtype=bool)
     if not len(rows):
         return out
