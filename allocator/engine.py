@@ -162,8 +162,8 @@ def _optimal(problem: AllocationProblem, options: RunOptions, timings: dict[str,
 
         t3 = time.perf_counter()
         # every application open: the elastic model may break caps, so none is shut by them
-        model = build_mip(problem, shut_unfundable=False)
-        conflicts = find_conflicts(model, problem, backend, options)
+        open_model = build_mip(problem, shut_unfundable=False)
+        conflicts = find_conflicts(open_model, problem, backend, options)
         timings["diagnose"] = time.perf_counter() - t3
         extra["conflicts"] = [str(c) for c in conflicts]
         extra["message"] = "no award set keeps every rule; " + (
