@@ -202,9 +202,9 @@ def _reduce(problem: AllocationProblem, model, backend):  # type: ignore[no-unty
     start = start_vector(model, problem, walked.scale)
     if not is_feasible(model, start):  # e.g. floors or locks the walk does not know
         return model, None, lp.objective
-    lower = float(walked.scale @ problem.fte)
-    reduced, _ = fix_by_reduced_cost(model, problem, dual_bound(model, lp), lower)
-    return reduced, start, lp.objective
+    bound = dual_bound(model, lp)  # proven, and the LP optimum to round-off
+    reduced, _ = fix_by_reduced_cost(model, problem, bound, float(walked.scale @ problem.fte))
+    return reduced, start, bound.value
 
 
 def _secondary(

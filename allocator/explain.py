@@ -63,8 +63,8 @@ DIVE_TRUST = 3.0
 """Rounding dives in the guess's small model (model/reduce.py), one per DIVE_UP_FROM (an
 integer column rounds up from that fraction), give a solution L, mostly within a few
 thousandths of an FTE of the optimum. L is the start of the small MIP, which then proves
-rather than searches; where the LP bound U lies within DIVE_TRUST times the guess's eps
-above L, the model is fixed against L instead (exact at once: no second solve when the
+rather than searches; where the bound U (the variant's dual bound) lies within DIVE_TRUST
+times the guess's eps above L, the model is fixed against L instead (exact at once: no second solve when the
 optimum lies below the guess). 5,000 applications, per variant on one core: no dive
 0.111 s, one dive from 0.5 0.089 s, from 0.3 0.078, the three 0.071 (bench/README.md)."""
 TIGHT_EUR = 1.0
@@ -122,7 +122,8 @@ def _optimum(
     gives a column vector that may be feasible (the base award set, adapted); it is only
     called where a known value helps: the guess fixes little, or it failed.
 
-    The variant's own LP (from the base's basis) gives the bound U and reduced costs.
+    The variant's own LP (from the base's basis) gives the bound U (its duals' proven bound,
+    model/reduce.py DualBound) and what each column costs against it.
     Reduced-cost fixing against a guess G = U - eps leaves a small model (model/compact.py):
     every solution that breaks a fixing is worth less than G, so a small-model optimum of at
     least G is the variant's optimum. Below G it is still a solution: fixing against its value

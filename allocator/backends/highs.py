@@ -81,8 +81,9 @@ applications (~950 columns) 0.176 s on, 0.112 s off (bench/README.md)."""
 
 
 class HighsLpSession(LpSession):
-    """One HiGHS instance holding an LP and its first optimal basis; each re-solve starts
-    from that basis (dual simplex, a few pivots)."""
+    """One HiGHS instance holding an LP and its first optimal basis; each solve starts from
+    that basis (dual simplex, a few pivots), each resolve from where the last one ended. A
+    first LP without an optimal basis (e.g. infeasible): each solve from scratch."""
 
     def __init__(self, model: LinearModel, hint: object | None = None):
         import highspy

@@ -174,10 +174,11 @@ def rounding_dive(
 ) -> np.ndarray | None:
     """A solution of ``model`` (its integer columns integral) found by diving: solve the LP
     relaxation, fix every fractional integer column at an integer (up where its fraction is
-    at least ``up_from``, else down), solve again, until the LP solution is integral. ``solve(col_lb, col_ub)`` solves the relaxation of ``model``
-    with these bounds. None when a rounding leaves the LP infeasible. At most one LP per
-    integer column (each round fixes at least one); on the small models of explain.py it
-    takes a handful and lands within a few hundredths of an FTE of the optimum."""
+    at least ``up_from``, else down), solve again, until the LP solution is integral.
+    ``solve(col_lb, col_ub)`` solves the relaxation of ``model`` with these bounds. None when
+    a rounding leaves the LP infeasible. At most one LP per integer column (each round fixes
+    at least one); on the small models of explain.py it takes a handful and mostly lands
+    within a few thousandths of an FTE of the optimum."""
     integer = np.flatnonzero(model.col_kind == INTEGER)
     lb, ub = model.col_lb.copy(), model.col_ub.copy()
     while True:
