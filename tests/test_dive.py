@@ -1,4 +1,5 @@
-"""model/reduce.py rounding_dive: an integral solution from LP solves, or None."""
+"""LP helpers of model/reduce.py and the LP sessions: rounding dives (an integral solution or
+None), the proven dual bound, hinted LPs and resolves."""
 
 from __future__ import annotations
 
@@ -88,7 +89,7 @@ def test_the_dual_bound_is_the_lp_optimum_and_any_duals_bound() -> None:
     LP's duals is the LP optimum; duals pushed off the optimum still bound every solution."""
     from allocator.engine import allocate
     from allocator.model.mip import build_mip
-    from allocator.model.reduce import LpSolution, dual_bound
+    from allocator.model.reduce import dual_bound
     from tests.test_model import generated
 
     apps, scen, regions = generated(120, 6)
@@ -111,4 +112,3 @@ def test_the_dual_bound_is_the_lp_optimum_and_any_duals_bound() -> None:
     for _ in range(5):
         shaken = replace(lp, row_duals=lp.row_duals + rng.normal(0, 0.01, len(lp.row_duals)))
         assert dual_bound(forced, shaken).value >= lp.objective - 1e-6 >= optimum - 1e-6
-    assert isinstance(lp, LpSolution)
