@@ -123,3 +123,30 @@ def test_every_column_fixed_leaves_an_empty_model_that_solves() -> None:
     )
     assert backend.solve_small(broken, RunOptions()).status is SolveStatus.infeasible
     assert backend.solve_relaxation(relaxation(broken)) is None
+
+
+def test_semicontinuous_applications_are_fixed_too_and_the_optimum_stays() -> None:
+    """In the base model scalable applications are semi-continuous (0 or [min_scale, 1]);
+    fixing by reduced cost reaches them (at 0, or chosen: no longer 0) and keeps the optimum."""
+    from allocator.engine import allocate
+    from allocator.model.mip import SEMICONTINUOUS
+
+    apps, scen, regions = generated(300, 5)
+    alloc = allocate(apps, scen, regions=regions)
+    backend = get_backend("highs")
+    model = build_mip(alloc.problem, semicontinuous=True)
+    semi = model.col_kind[model.scale_col] == SEMICONTINUOUS
+    assert semi.any()
+    lp = backend.solve_relaxation(relaxation(model))
+    fixed, _ = fix_by_reduced_cost(
+        model, alloc.problem, dual_bound(model, lp), alloc.result.objective_fte
+    )
+    sc = model.scale_col
+    shut = semi & (fixed.col_ub[sc] == 0)
+    kept = semi & (fixed.col_kind[sc] != SEMICONTINUOUS)
+    assert shut.any() and kept.any()
+    assert np.all(fixed.col_lb[sc[kept]] >= alloc.problem.min_scale[kept])
+    whole = backend.solve(model, RunOptions())
+    part = backend.solve(fixed, RunOptions())
+    assert whole.status is part.status is SolveStatus.optimal
+    assert part.objective == pytest.approx(whole.objective, rel=2e-7)

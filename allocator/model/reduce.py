@@ -132,14 +132,17 @@ def fix_by_reduced_cost(
 
     ``bound`` comes from the LP relaxation of ``model`` itself (with its bounds). Applications
     whose own bounds are already set (locks, a forced or removed application) are left as
-    they are. Returns the model and how many applications were fixed."""
+    they are; a semi-continuous scale (0 or [min_scale, 1]) counts as open, and one that stays
+    chosen becomes a continuous column from min_scale. Returns the model and how many
+    applications were fixed."""
     delta = bound.value - lower_bound + ROUND_OFF_REL * max(1.0, abs(bound.value))
     sc, ch = model.scale_col, model.choice_col
     separate = ch != sc
     m = problem.min_scale
+    semi = model.col_kind[sc] == SEMICONTINUOUS  # 0 or [min_scale, 1]: open at 0 as well
+    from_zero = (model.col_lb <= 0) | (model.col_kind == SEMICONTINUOUS)
     # an application whose own bounds the restriction set is left as the restriction has it
-    free = (model.col_lb[sc] <= 0) & (model.col_lb[ch] <= 0)
-    free &= (model.col_ub[sc] >= 1) & (model.col_ub[ch] >= 1)
+    free = from_zero[sc] & from_zero[ch] & (model.col_ub[sc] >= 1) & (model.col_ub[ch] >= 1)
     chosen = np.where(separate, bound.cost(ch, 1.0), 0.0)  # z_i = 1
     off = bound.cost(sc, 0.0) + np.where(separate, bound.cost(ch, 0.0), 0.0)
     funded = np.minimum(bound.cost(sc, m), bound.cost(sc, 1.0)) + chosen
@@ -159,7 +162,10 @@ def fix_by_reduced_cost(
     ub[sc[shrink]] = np.maximum(reach[shrink], m[shrink])
     lb[sc[stay]] = np.where(m[stay] >= 1.0, 1.0, np.clip(floor[stay], m[stay], 1.0))
     lb[ch[stay & separate]] = 1.0
-    return replace(model, col_lb=lb, col_ub=ub), int(zero.sum() + (stay & (m >= 1.0)).sum())
+    kind = model.col_kind.copy()  # a semi-continuous one that stays chosen loses its 0
+    kind[sc[stay & semi]] = CONTINUOUS
+    fixed = replace(model, col_lb=lb, col_ub=ub, col_kind=kind)
+    return fixed, int(zero.sum() + (stay & (m >= 1.0)).sum())
 
 
 DIVE_TOL = 1e-6
