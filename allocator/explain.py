@@ -418,16 +418,22 @@ def explain(
     solved = _execute(base, tasks, workers, progress)
     t2 = time.perf_counter()
 
+    # optima carry the gap (relative to the whole objective): a difference within it is 0
+    accuracy = options.mip_rel_gap * max(1.0, abs(base_fte))
+
+    def difference(more: float, less: float) -> float:
+        return more - less if more - less > accuracy else 0.0
+
     shadow = {problem.rows[k].name: 0.0 for k in caps}
     loss_forced: dict[int, float | None] = {}
     loss_removed: dict[int, float | None] = {}
     for kind, k, value in solved:
         if kind == "cap":
-            shadow[problem.rows[k].name] = max(0.0, float(value) - base_fte)  # type: ignore[arg-type]
+            shadow[problem.rows[k].name] = difference(float(value), base_fte)  # type: ignore[arg-type]
         elif kind == "forced":
-            loss_forced[k] = None if value is None else max(0.0, base_fte - value)
+            loss_forced[k] = None if value is None else difference(base_fte, value)
         else:
-            loss_removed[k] = None if value is None else max(0.0, base_fte - value)
+            loss_removed[k] = None if value is None else difference(base_fte, value)
 
     binding = _binding(problem, scale)
     explanations = {}

@@ -198,4 +198,10 @@ def test_explain_files(tmp_path: Path) -> None:
     eligible = [a["application_id"] for a in awards if a["status"] != "ineligible"]
     assert [r["application_id"] for r in rows] == sorted(eligible, key=eligible.index)
     assert "## " in (out / "cards.md").read_text()
+    # no round-off noise: a difference within the solver's gap is written as 0
+    numbers = [float(r["fte_per_meur"]) for r in shadow]
+    numbers += [
+        float(r[k]) for r in rows for k in ("fte_loss_if_forced", "fte_loss_if_removed") if r[k]
+    ]
+    assert all(v == 0.0 or v > 1e-4 for v in numbers)
     assert solve("-a", str(apps), "--method", "fcfs", "--explain", "-o", str(out)).exit_code != 0
