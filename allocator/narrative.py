@@ -8,6 +8,7 @@ from __future__ import annotations
 from .domain import Application, Award, AwardStatus
 from .engine import Allocation
 from .explain import ApplicationExplanation, Explanations
+from .model.problem import too_big_alone
 
 THEME_NAMES = {
     "ai": "AI",
@@ -59,6 +60,26 @@ def ineligible_text(app: Application, codes: list[str], alloc: Allocation) -> st
     return "Ineligible: " + "; ".join(words.get(c, c) for c in codes) + "."
 
 
+def _too_big_text(app: Application, alloc: Allocation) -> str:
+    """Why an application can never be funded, where its smallest award alone breaks a cap
+    (model/problem.py too_big_alone); '' otherwise."""
+    problem = alloc.problem
+    i = problem.app_ids.index(app.application_id)
+    rows, apps = too_big_alone(problem)
+    mine = rows[apps == i]
+    if not len(mine):
+        return ""
+    k = int(mine[0])
+    t_rows, t_apps, t_coefs = problem.triplets()
+    need = float(t_coefs[(t_rows == k) & (t_apps == i)].sum() * problem.min_scale[i])
+    at = "" if app.min_scale >= 1.0 else f" ({app.min_scale:.0%})"
+    return (
+        f"Not funded: even its smallest award{at} needs {eur(need)} under "
+        f"{describe_constraint(problem.rows[k].name, alloc)}, which holds "
+        f"{eur(problem.rhs_eur[k])} in all; no award set can fund it."
+    )
+
+
 def _marginal(alloc: Allocation, constraint: str, theme: str | None) -> str:
     """The funded application with the lowest FTE per EUR 1M under a constraint."""
     problem = alloc.problem
@@ -102,6 +123,8 @@ def decision_text(
                 else "its budgets are full."
             )
         )
+    elif e is not None and e.forced_infeasible and (alone := _too_big_text(app, alloc)):
+        text = alone
     else:
         text = "Not funded: " + (
             ", ".join(full) + (" is" if len(full) == 1 else " are") + " exhausted"

@@ -274,17 +274,25 @@ def add_region_minimums(
 def never_fundable(problem: AllocationProblem, rhs_eur: np.ndarray | None = None) -> np.ndarray:
     """Per application: its smallest award (min_scale) alone breaks a cap whose coefficients
     are all >= 0, so no award set can fund it (``rhs_eur``: other cap limits, in row order)."""
+    out = np.zeros(problem.n, dtype=bool)
+    out[too_big_alone(problem, rhs_eur)[1]] = True
+    return out
+
+
+def too_big_alone(
+    problem: AllocationProblem, rhs_eur: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, application) pairs where the application's smallest award alone breaks the cap
+    (one whose coefficients are all >= 0, so nothing else can make room)."""
     rows, apps, coefs = problem.triplets()
     rhs = np.asarray(problem.rhs_eur if rhs_eur is None else rhs_eur, dtype=np.float64)
-    out = np.zeros(problem.n, dtype=bool)
     if not len(rows):
-        return out
+        return rows, apps
     has_negative = np.zeros(len(problem.rows), dtype=bool)
     has_negative[rows[coefs < 0]] = True
     usable = problem.is_cap[rows] & ~has_negative[rows]
     too_big = usable & (coefs * problem.min_scale[apps] > rhs[rows] + 1e-6)
-    out[apps[too_big]] = True
-    return out
+    return rows[too_big], apps[too_big]
 
 
 def add_locks(problem: AllocationProblem, scenario: Scenario) -> None:
