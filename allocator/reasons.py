@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .feasibility import BUDGET_TOL_EUR, row_usage
-from .model.problem import AllocationProblem
+from .model.problem import AllocationProblem, too_big_alone
 
 
 def optimal_reasons(problem: AllocationProblem, scale: np.ndarray) -> dict[int, str]:
@@ -21,9 +21,14 @@ def optimal_reasons(problem: AllocationProblem, scale: np.ndarray) -> dict[int, 
     group_of = {i: g for g, members in problem.groups.items() for i in members}
     reasons: dict[int, str] = {}
     cap = problem.is_cap
+    big_rows, big_apps = too_big_alone(problem)
     for i in np.flatnonzero(scale < 1.0):
         if problem.must_not[i]:
             reasons[i] = "not funded: excluded by the board (must_not)"
+            continue
+        if scale[i] == 0 and i in big_apps:
+            broken = ", ".join(names[k] for k in big_rows[big_apps == i])
+            reasons[i] = f"not funded: its smallest award alone is more than {broken} holds"
             continue
         mine = (apps == i) & cap[rows]
         my_rows, my_coef = rows[mine], coefs[mine]

@@ -188,6 +188,8 @@ def test_a_cap_raised_lets_in_an_application_too_big_for_it() -> None:
     scen = scenario(theme_budgets={"ai": 10e6})
     alloc = allocate(apps, scen, RunOptions())
     assert alloc.result.objective_fte == pytest.approx(18.0)
+    reason = next(w.reason for w in alloc.result.awards if w.application_id == "A")
+    assert reason == "not funded: its smallest award alone is more than theme:ai holds"
     ex = explain(alloc, workers=1)
     assert ex.shadow_prices["theme:ai"] == pytest.approx(40.0 - 18.0)
     assert ex.applications["A"].forced_infeasible  # at 10M it cannot be forced in
