@@ -5,6 +5,8 @@ Every number in a sentence comes from the award set or from the re-solves in exp
 
 from __future__ import annotations
 
+import numpy as np
+
 from .domain import Application, Award, AwardStatus
 from .engine import Allocation
 from .explain import ApplicationExplanation, Explanations
@@ -65,16 +67,14 @@ def _too_big_text(app: Application, alloc: Allocation) -> str:
     (model/problem.py too_big_alone); '' otherwise."""
     problem = alloc.problem
     i = problem.app_ids.index(app.application_id)
-    rows, apps = too_big_alone(problem)
-    mine = rows[apps == i]
+    rows, apps, need = too_big_alone(problem)
+    mine = np.flatnonzero(apps == i)
     if not len(mine):
         return ""
-    k = int(mine[0])
-    t_rows, t_apps, t_coefs = problem.triplets()
-    need = float(t_coefs[(t_rows == k) & (t_apps == i)].sum() * problem.min_scale[i])
+    k = int(rows[mine[0]])
     at = "" if app.min_scale >= 1.0 else f" ({app.min_scale:.0%})"
     return (
-        f"Not funded: even its smallest award{at} needs {eur(need)} under "
+        f"Not funded: even its smallest award{at} needs {eur(float(need[mine[0]]))} under "
         f"{describe_constraint(problem.rows[k].name, alloc)}, which holds "
         f"{eur(problem.rhs_eur[k])} in all; no award set can fund it."
     )

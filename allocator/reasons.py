@@ -21,7 +21,7 @@ def optimal_reasons(problem: AllocationProblem, scale: np.ndarray) -> dict[int, 
     group_of = {i: g for g, members in problem.groups.items() for i in members}
     reasons: dict[int, str] = {}
     cap = problem.is_cap
-    big_rows, big_apps = too_big_alone(problem)
+    big_rows, big_apps, _ = too_big_alone(problem)
     for i in np.flatnonzero(scale < 1.0):
         if problem.must_not[i]:
             reasons[i] = "not funded: excluded by the board (must_not)"

@@ -281,18 +281,19 @@ def never_fundable(problem: AllocationProblem, rhs_eur: np.ndarray | None = None
 
 def too_big_alone(
     problem: AllocationProblem, rhs_eur: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(row, application) pairs where the application's smallest award alone breaks the cap
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, application, EUR its smallest award needs there) where that alone breaks the cap
     (one whose coefficients are all >= 0, so nothing else can make room)."""
     rows, apps, coefs = problem.triplets()
     rhs = np.asarray(problem.rhs_eur if rhs_eur is None else rhs_eur, dtype=np.float64)
     if not len(rows):
-        return rows, apps
+        return rows, apps, coefs
     has_negative = np.zeros(len(problem.rows), dtype=bool)
     has_negative[rows[coefs < 0]] = True
     usable = problem.is_cap[rows] & ~has_negative[rows]
-    too_big = usable & (coefs * problem.min_scale[apps] > rhs[rows] + 1e-6)
-    return rows[too_big], apps[too_big]
+    need = coefs * problem.min_scale[apps]
+    too_big = usable & (need > rhs[rows] + 1e-6)
+    return rows[too_big], apps[too_big], need[too_big]
 
 
 def add_locks(problem: AllocationProblem, scenario: Scenario) -> None:
