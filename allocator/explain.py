@@ -56,17 +56,19 @@ minus the optimum) until a block has solved GUESS_LEARN_AFTER variants, then the
 how far the LP bound overstated their optima; never less than GUESS_FLOOR of the bound. A
 guess that fails without a solution grows by GUESS_GROWTH. Where a guess leaves more than
 GUESS_LAZY of the columns free, the start is walked; if fixing against its value leaves at
-most GUESS_WORTH times the columns the guess does, that exact fixing is used at once. Tuned on the shipped sample and generated submissions of
-500 and 5,000 applications (bench/README.md)."""
+most GUESS_WORTH times the columns the guess does, that exact fixing is used at once. Tuned
+on the shipped sample and generated submissions of 500 and 5,000 applications
+(bench/README.md)."""
 DIVE_UP_FROM = (0.3, 0.5, 0.15)
 DIVE_TRUST = 3.0
 """Rounding dives in the guess's small model (model/reduce.py), one per DIVE_UP_FROM (an
 integer column rounds up from that fraction), give a solution L, mostly within a few
 thousandths of an FTE of the optimum. L is the start of the small MIP, which then proves
 rather than searches; where the bound U (the variant's dual bound) lies within DIVE_TRUST
-times the guess's eps above L, the model is fixed against L instead (exact at once: no second solve when the
-optimum lies below the guess). 5,000 applications, per variant on one core: no dive
-0.111 s, one dive from 0.5 0.089 s, from 0.3 0.078, the three 0.071 (bench/README.md)."""
+times the guess's eps above L, the model is fixed against L instead (exact at once: no
+second solve when the optimum lies below the guess). 5,000 applications, per variant on one
+core: no dive 0.111 s, one dive from 0.5 0.089 s, from 0.3 0.078, the three 0.071
+(bench/README.md)."""
 TIGHT_EUR = 1.0
 """A cap with less than EUR 1 left is tight."""
 INLINE_BELOW = 24
@@ -214,8 +216,9 @@ def _dive(small: Restricted) -> np.ndarray | None:
         if best is not None:
             session.solve(small.model.col_lb, small.model.col_ub)  # back to the root LP
         x = rounding_dive(small.model, session.resolve, up_from)
-        if x is not None and float(small.model.col_obj @ x) > value:
-            best, value = x, float(small.model.col_obj @ x)
+        worth = -math.inf if x is None else float(small.model.col_obj @ x)
+        if worth > value:
+            best, value = x, worth
     return None if best is None else small.expand(best)
 
 
@@ -314,10 +317,10 @@ def _raised_cap(k: int) -> float:
         model.col_lb,
         ub,
         row_ub,
-        make_start=lambda: start_vector(model, base.problem, base.scale),
+        make_start=lambda: start_vector(model, problem, base.scale),
     )
     if value is None:
-        raise RuntimeError(f"re-solve with {base.problem.rows[k].name} raised: infeasible")
+        raise RuntimeError(f"re-solve with {problem.rows[k].name} raised: infeasible")
     return value
 
 

@@ -97,7 +97,6 @@ class DualBound:
 def dual_bound(model: LinearModel, lp: LpSolution) -> DualBound:
     """The DualBound of ``model``'s LP relaxation from ``lp`` (an LP solution of it). A dual
     whose sign points at a row limit that does not exist is taken as 0 (still a bound)."""
-    relaxed = relaxation(model)
     y = np.where(np.isinf(model.row_ub), np.minimum(lp.row_duals, 0.0), lp.row_duals)
     y = np.where(np.isinf(model.row_lb), np.maximum(y, 0.0), y)
     d = model.col_obj - np.bincount(
@@ -106,7 +105,8 @@ def dual_bound(model: LinearModel, lp: LpSolution) -> DualBound:
     rows = np.where(
         y > 0, y * _finite(model.row_ub), np.where(y < 0, y * _finite(model.row_lb), 0.0)
     )
-    lb, ub = relaxed.col_lb, relaxed.col_ub
+    lb = np.where(model.col_kind == SEMICONTINUOUS, 0.0, model.col_lb)  # the relaxation's
+    ub = model.col_ub
     with np.errstate(invalid="ignore"):  # 0 * inf where d_j = 0: not taken
         gain = np.where(d < 0, d * lb, np.where(d > 0, d * ub, 0.0))
     return DualBound(float(rows.sum() + gain.sum()), d, gain)
