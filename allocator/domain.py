@@ -1,8 +1,9 @@
 """Domain models: the words of the policy as typed, documented data.
 
-No solver, file-format or pandas code lives here. Money is always in euros (EUR); fields whose
-name the contract fixes (``ceiling``, ``cost_2027`` ...) carry an ``_eur`` name in Python and
-the contract's name as alias.
+No solver, file-format or pandas code lives here. Money is always in euros (EUR). A scenario's
+fields carry the YAML names of CONTRACT.md (``ceiling``, ``theme_budgets`` ...: EUR, said in
+their descriptions); an application's money fields carry an ``_eur`` name in Python and the
+file's column name (``cost_2027``, ``structural_cost``) as alias.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import enum
 import math
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -134,21 +136,21 @@ class Scenario(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     name: str = "scenario"
-    ceiling_eur: float = Field(
-        alias="ceiling", gt=0, allow_inf_nan=False, description="total over all years, EUR"
+    ceiling: float = Field(
+        gt=0, allow_inf_nan=False, description="total over all years, EUR"
     )
-    theme_budgets_eur: dict[Theme, EUR] = Field(
-        default_factory=dict, alias="theme_budgets", description="cap per theme; absent = none"
+    theme_budgets: dict[Theme, EUR] = Field(
+        default_factory=dict, description="cap per theme; absent = none"
     )
-    year_budgets_eur: dict[int, EUR] = Field(
-        alias="year_budgets", min_length=1, description="cap per funding year, EUR"
+    year_budgets: dict[int, EUR] = Field(
+        min_length=1, description="cap per funding year, EUR"
     )
     carry_over: bool = Field(False, description="unspent budget moves to later years")
     impact_bar: float = Field(
         0, ge=0, allow_inf_nan=False, description="minimum FTE per EUR 1M; 0 = off"
     )
-    project_cap_eur: float | None = Field(
-        None, alias="project_cap", gt=0, description="maximum C_i of one application, EUR"
+    project_cap: float | None = Field(
+        None, gt=0, description="maximum C_i of one application, EUR"
     )
     region_max_factor: float | None = Field(
         None, gt=0, allow_inf_nan=False, description="region total <= factor * p_r * ceiling"
@@ -159,8 +161,8 @@ class Scenario(BaseModel):
         default_factory=list, description="application_ids that must be funded (>= min_scale)"
     )
     must_not: list[str] = Field(default_factory=list, description="application_ids never funded")
-    theme_floors_eur: dict[Theme, EUR] = Field(
-        default_factory=dict, alias="theme_floors", description="minimum awarded per theme, EUR"
+    theme_floors: dict[Theme, EUR] = Field(
+        default_factory=dict, description="minimum awarded per theme, EUR"
     )
     region_min_factor: float | None = Field(
         None,
@@ -176,7 +178,7 @@ class Scenario(BaseModel):
 
     @model_validator(mode="after")
     def _years_are_plausible(self) -> Scenario:
-        bad = [y for y in self.year_budgets_eur if not 2000 <= y <= 2100]
+        bad = [y for y in self.year_budgets if not 2000 <= y <= 2100]
         if bad:
             raise ValueError(f"year_budgets has implausible years: {bad}")
         both = sorted(set(self.must_fund) & set(self.must_not))
@@ -187,7 +189,20 @@ class Scenario(BaseModel):
     @property
     def years(self) -> list[int]:
         """Funding years, ascending."""
-        return sorted(self.year_budgets_eur)
+        return sorted(self.year_budgets)
+
+    def replace(self, **changes: Any) -> Scenario:
+        """A validated variant: ``sc.replace(impact_bar=9, ceiling=300e6)``. Keys are the YAML
+        names; an unknown key or a bad value raises pydantic's ValidationError, exactly as
+        loading the YAML would."""
+        return type(self).model_validate({**self.model_dump(exclude_unset=True), **changes})
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Scenario:
+        """pydantic's copy, but an ``update`` is validated like :meth:`replace` (pydantic's own
+        would silently accept an unknown key or a negative impact bar)."""
+        if update:
+            return self.replace(**update)
+        return super().model_copy(deep=deep)
 
 
 class Method(str, enum.Enum):

@@ -27,10 +27,10 @@ def ineligibility_reasons(
     single_allowed = plan.single_applicant_allowed if plan is not None else False
     if app.parties < 2 and not single_allowed:
         codes.add("single_party")
-    funded = scenario.year_budgets_eur
+    funded = scenario.year_budgets
     if any(amount > 0 and year not in funded for year, amount in app.cost_eur_by_year.items()):
         codes.add("outside_window")
-    if scenario.project_cap_eur is not None and cost > scenario.project_cap_eur:
+    if scenario.project_cap is not None and cost > scenario.project_cap:
         codes.add("over_project_cap")
     return [c for c in ELIGIBILITY_CODES if c in codes]
 

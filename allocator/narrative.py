@@ -29,7 +29,7 @@ def describe_constraint(name: str, alloc: Allocation) -> str:
     """A constraint name as words: 'theme:ai' -> 'the AI theme budget'."""
     family, _, entity = name.partition(":")
     if family == "ceiling":
-        return f"the {eur(alloc.scenario.ceiling_eur)} ceiling"
+        return f"the {eur(alloc.scenario.ceiling)} ceiling"
     if family == "theme":
         return f"the {THEME_NAMES.get(entity, entity)} theme budget"
     if family == "year":
@@ -56,7 +56,7 @@ def ineligible_text(app: Application, codes: list[str], alloc: Allocation) -> st
         "outside_window": "it plans spending outside the funding years "
         f"{', '.join(str(y) for y in scen.years)}",
         "over_project_cap": f"its request of {eur(app.total_cost_eur)} is above the project cap of "
-        f"{eur(scen.project_cap_eur or 0)}",
+        f"{eur(scen.project_cap or 0)}",
         "zero_cost": "it requests no money",
     }
     return "Ineligible: " + "; ".join(words.get(c, c) for c in codes) + "."

@@ -39,10 +39,10 @@ def overview(
         themes.append(
             {
                 "theme": t,
-                "budget": scenario.theme_budgets_eur.get(t),
+                "budget": scenario.theme_budgets.get(t),
                 "requested_all": math.fsum(a.total_cost_eur for a in mine),
                 "requested_eligible": requested,
-                "subscription": _ratio(requested, scenario.theme_budgets_eur.get(t)),
+                "subscription": _ratio(requested, scenario.theme_budgets.get(t)),
                 "applications": len(mine),
                 "eligible": len(ok),
                 "fte_eligible": math.fsum(a.fte for a in ok),
@@ -52,10 +52,10 @@ def overview(
     themes.append(
         {
             "theme": "total",
-            "budget": scenario.ceiling_eur,
+            "budget": scenario.ceiling,
             "requested_all": math.fsum(a.total_cost_eur for a in applications),
             "requested_eligible": total_eligible,
-            "subscription": _ratio(total_eligible, scenario.ceiling_eur),
+            "subscription": _ratio(total_eligible, scenario.ceiling),
             "applications": len(applications),
             "eligible": len(eligible),
             "fte_eligible": math.fsum(a.fte for a in eligible),
@@ -65,7 +65,7 @@ def overview(
     years = []
     for y in scenario.years:
         requested = math.fsum(a.cost_eur_by_year.get(y, 0.0) for a in eligible)
-        budget = scenario.year_budgets_eur[y]
+        budget = scenario.year_budgets[y]
         years.append(
             {
                 "year": y,
@@ -84,14 +84,14 @@ def overview(
         share = None if national else regions.share(code)
         cap = None
         if share is not None and scenario.region_max_factor is not None:
-            cap = scenario.region_max_factor * share * scenario.ceiling_eur
+            cap = scenario.region_max_factor * share * scenario.ceiling
         requested = math.fsum(a.total_cost_eur for a in by_region[code])
         region_rows.append(
             {
                 "region": code,
                 "name": regions.names.get(code, "national" if national else ""),
                 "population_share": share,
-                "fair_share": None if share is None else share * scenario.ceiling_eur,
+                "fair_share": None if share is None else share * scenario.ceiling,
                 "cap": cap,
                 "requested_eligible": requested,
                 "subscription": _ratio(requested, cap),
@@ -123,7 +123,7 @@ def overview(
             "impact_bar": bar,
             "eligible": len(ok),
             "requested_eligible": requested,
-            "subscription": _ratio(requested, scenario.ceiling_eur),
+            "subscription": _ratio(requested, scenario.ceiling),
             "fte_eligible": math.fsum(a.fte for a in ok),
         }
         for t in THEMES:

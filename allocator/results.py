@@ -69,7 +69,7 @@ def _totals(alloc: Allocation, key: Callable[[Any], Any]) -> dict[Any, dict[str,
 
 
 def by_theme(alloc: Allocation) -> list[Row]:
-    budgets = alloc.scenario.theme_budgets_eur
+    budgets = alloc.scenario.theme_budgets
     totals = _totals(alloc, alloc.theme_of)
     return [
         {
@@ -94,12 +94,12 @@ def by_year(alloc: Allocation) -> list[Row]:
                 spend[year] += award.scale * cost
     rows, cumulative_budget, cumulative_spend = [], 0.0, 0.0
     for year in scenario.years:
-        cumulative_budget += scenario.year_budgets_eur[year]
+        cumulative_budget += scenario.year_budgets[year]
         cumulative_spend += spend[year]
         rows.append(
             {
                 "year": year,
-                "budget": scenario.year_budgets_eur[year],
+                "budget": scenario.year_budgets[year],
                 "spend": spend[year],
                 "cumulative_budget": cumulative_budget,
                 "cumulative_spend": cumulative_spend,
@@ -118,7 +118,7 @@ def by_region(alloc: Allocation) -> list[Row]:
         share = None if national else regions.share(code)
         cap = None
         if share is not None and scenario.region_max_factor is not None:
-            cap = scenario.region_max_factor * share * scenario.ceiling_eur
+            cap = scenario.region_max_factor * share * scenario.ceiling
         rows.append(
             {
                 "region": code,
@@ -174,7 +174,7 @@ def summary(alloc: Allocation) -> Row:
         "gap": r.gap,
         "solver": r.solver,
         "scenario": alloc.scenario.name,
-        "ceiling": alloc.scenario.ceiling_eur,
+        "ceiling": alloc.scenario.ceiling,
         "applications": len(alloc.applications),
         "counts": counts,
         "mip_rel_gap_tolerance": alloc.options.mip_rel_gap if r.method.value == "optimal" else None,

@@ -30,7 +30,7 @@ def print_summary(
     if r.objective_fte is not None:
         head.add_row("FTE saved", f"{r.objective_fte:,.1f}")
         head.add_row(
-            "awarded", f"{_eur(r.total_awarded_eur)} of {_eur(alloc.scenario.ceiling_eur)}"
+            "awarded", f"{_eur(r.total_awarded_eur)} of {_eur(alloc.scenario.ceiling)}"
         )
     if r.bound is not None:
         head.add_row("bound / gap", f"{r.bound:,.2f} / {r.gap:.2e}")

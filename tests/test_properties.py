@@ -69,26 +69,26 @@ def violations(apps: list[Application], scen: Scenario, scales: dict[str, float]
     cost = {a.application_id: sum(a.cost_eur_by_year.values()) for a in apps}
     amount = {k: scales[k] * cost[k] for k in scales}
     tol = 1e-3
-    if sum(amount.values()) > scen.ceiling_eur + tol:
+    if sum(amount.values()) > scen.ceiling + tol:
         out.append("ceiling")
-    for theme, cap in scen.theme_budgets_eur.items():
+    for theme, cap in scen.theme_budgets.items():
         if (
             sum(amount[a.application_id] for a in apps if a.use_case == USE_CASES[theme])
             > cap + tol
         ):
             out.append(f"theme:{theme}")
     spent = budget = 0.0
-    for y in sorted(scen.year_budgets_eur):
+    for y in sorted(scen.year_budgets):
         year_spend = sum(scales[a.application_id] * a.cost_eur_by_year.get(y, 0) for a in apps)
-        spent, budget = spent + year_spend, budget + scen.year_budgets_eur[y]
+        spent, budget = spent + year_spend, budget + scen.year_budgets[y]
         if (spent if scen.carry_over else year_spend) > (
-            budget if scen.carry_over else scen.year_budgets_eur[y]
+            budget if scen.carry_over else scen.year_budgets[y]
         ) + tol:
             out.append(f"year:{y}")
     if scen.region_max_factor is not None:
         for r, p in SHARE.items():
             used = sum(amount[a.application_id] for a in apps if a.region == r)
-            if used > scen.region_max_factor * p * scen.ceiling_eur + tol:
+            if used > scen.region_max_factor * p * scen.ceiling + tol:
                 out.append(f"region:{r}")
     for g in ("G1", "G2"):
         if sum(scales[a.application_id] > 0 for a in apps if a.exclusive_group == g) > 1:

@@ -64,7 +64,7 @@ def test_valid_set_passes() -> None:
 def test_each_kind_of_violation(change: dict, expected: str | None) -> None:
     scen = SCEN
     if expected == "ceiling":
-        scen = SCEN.model_copy(update={"ceiling_eur": 28 * M, "region_max_factor": None})
+        scen = SCEN.model_copy(update={"ceiling": 28 * M, "region_max_factor": None})
     found = violations({**VALID, **change}, scen=scen)
     if expected is None:
         assert found == []
@@ -96,7 +96,7 @@ def test_amount_fte_missing_and_unknown_rows() -> None:
 
 def test_board_rules_are_checked() -> None:
     scen = SCEN.model_copy(
-        update={"must_fund": ["C"], "must_not": ["A"], "theme_floors_eur": {"medtech": 6 * M}}
+        update={"must_fund": ["C"], "must_not": ["A"], "theme_floors": {"medtech": 6 * M}}
     )
     found = violations(scen=scen)
     assert any(v.startswith("must_fund:C") for v in found)

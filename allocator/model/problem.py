@@ -177,7 +177,7 @@ def add_ceiling(problem: AllocationProblem, scenario: Scenario) -> None:
     """ceiling: sum_i s_i C_i <= ceiling."""
     problem.add_row(
         ConstraintInfo("ceiling", "ceiling", ""),
-        scenario.ceiling_eur,
+        scenario.ceiling,
         np.arange(problem.n),
         problem.cost_eur,
     )
@@ -187,7 +187,7 @@ def add_theme_budgets(
     problem: AllocationProblem, scenario: Scenario, app_theme: np.ndarray
 ) -> None:
     """theme:<t>: sum over i in t of s_i C_i <= theme_budgets[t] (themes without a cap: none)."""
-    _theme_rows(problem, scenario.theme_budgets_eur, app_theme, "theme", "<=")
+    _theme_rows(problem, scenario.theme_budgets, app_theme, "theme", "<=")
 
 
 def _theme_rows(
@@ -206,7 +206,7 @@ def add_year_budgets(problem: AllocationProblem, scenario: Scenario) -> None:
     cumulative_budget = 0.0
     everyone = np.arange(problem.n)
     for j, year in enumerate(problem.years):
-        budget = scenario.year_budgets_eur[year]
+        budget = scenario.year_budgets[year]
         cumulative_budget += budget
         if scenario.carry_over:
             problem.add_row(
@@ -236,7 +236,7 @@ def add_region_caps(
         return
     for region in sorted(regions.population):
         members = np.flatnonzero(app_region == region)
-        cap = scenario.region_max_factor * regions.share(region) * scenario.ceiling_eur
+        cap = scenario.region_max_factor * regions.share(region) * scenario.ceiling
         problem.add_row(
             ConstraintInfo(f"region:{region}", "region", region),
             cap,
@@ -247,7 +247,7 @@ def add_region_caps(
 
 def add_theme_floors(problem: AllocationProblem, scenario: Scenario, app_theme: np.ndarray) -> None:
     """theme_floor:<t>: sum over i in t of s_i C_i >= theme_floors[t] (board rule)."""
-    _theme_rows(problem, scenario.theme_floors_eur, app_theme, "theme_floor", ">=")
+    _theme_rows(problem, scenario.theme_floors, app_theme, "theme_floor", ">=")
 
 
 def add_region_minimums(
