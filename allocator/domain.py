@@ -15,7 +15,15 @@ from pathlib import Path
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 THEMES: tuple[str, ...] = ("ai", "digital_hybrid", "medtech")
 SECTORS: tuple[str, ...] = ("msz", "vvt", "ggz", "huisartsenzorg")
@@ -24,7 +32,54 @@ NATIONAL_REGION = "NL"
 
 Theme = Literal["ai", "digital_hybrid", "medtech"]
 Sector = Literal["msz", "vvt", "ggz", "huisartsenzorg"]
-EUR = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+MAX_MONEY_EUR = 1e12
+"""No real amount is larger (CONTRACT.md): a money value above EUR 1e12 is an input error."""
+MAX_FTE = 1e7
+"""No real application saves more (CONTRACT.md): an fte above 1e7 is an input error."""
+
+
+def _not_bool(value: Any) -> Any:
+    """A number field must not take true/false (pydantic would read true as 1)."""
+    if isinstance(value, bool):
+        raise ValueError("a number is expected, not true/false")
+    return value
+
+
+def _number_only(value: Any) -> Any:
+    """A scenario amount must be a number, not true/false and not text (no guessing)."""
+    _not_bool(value)
+    if isinstance(value, str):
+        raise ValueError("a number is expected, not text (write it without quotes)")
+    return value
+
+
+def _money_in_range(value: float) -> float:
+    if value > MAX_MONEY_EUR:
+        raise ValueError(f"more than EUR {MAX_MONEY_EUR:,.0f} (1e12): no real amount is this large")
+    return value
+
+
+def _fte_in_range(value: float) -> float:
+    if value > MAX_FTE:
+        raise ValueError(f"more than {MAX_FTE:,.0f} FTE (1e7): no real application saves this much")
+    return value
+
+
+EUR = Annotated[
+    float,
+    BeforeValidator(_not_bool),
+    Field(ge=0, allow_inf_nan=False),
+    AfterValidator(_money_in_range),
+]
+"""A money amount in a file: a finite number of euros in [0, 1e12]; text is parsed."""
+ScenarioEUR = Annotated[
+    float,
+    BeforeValidator(_number_only),
+    Field(ge=0, allow_inf_nan=False),
+    AfterValidator(_money_in_range),
+]
+"""A scenario amount: a YAML number of euros in [0, 1e12]; true/false or text is refused."""
 
 ELIGIBILITY_CODES: tuple[str, ...] = (
     "unknown_use_case",
@@ -78,15 +133,19 @@ class Application(BaseModel):
     sector: Sector | None = None
     region: str = Field(min_length=1, description="region code, or NL for a national one")
     lead_insurer: str = ""
-    parties: int = Field(ge=1, description="number of cooperating parties")
+    parties: Annotated[int, BeforeValidator(_not_bool)] = Field(
+        ge=1, description="number of cooperating parties"
+    )
     submitted_at: datetime = Field(description="used only by the fcfs baseline")
     cost_eur_by_year: dict[int, EUR] = Field(
         description="one-off cost requested per year at full scale, EUR (columns cost_YYYY)"
     )
-    fte: float = Field(ge=0, allow_inf_nan=False, description="FTE saved at full scale")
+    fte: Annotated[float, BeforeValidator(_not_bool), AfterValidator(_fte_in_range)] = Field(
+        ge=0, allow_inf_nan=False, description="FTE saved at full scale"
+    )
     structural_cost_eur: EUR = Field(0.0, alias="structural_cost", description="EUR a year")
     structural_savings_eur: EUR = Field(0.0, alias="structural_savings", description="EUR a year")
-    min_scale: float = Field(
+    min_scale: Annotated[float, BeforeValidator(_not_bool)] = Field(
         1.0, gt=0, le=1, description="smallest workable fraction; 1 = all or nothing"
     )
     exclusive_group: str | None = Field(None, description="at most one of a group is awarded")
@@ -136,23 +195,21 @@ class Scenario(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     name: str = "scenario"
-    ceiling: float = Field(
-        gt=0, allow_inf_nan=False, description="total over all years, EUR"
-    )
-    theme_budgets: dict[Theme, EUR] = Field(
+    ceiling: ScenarioEUR = Field(gt=0, description="total over all years, EUR")
+    theme_budgets: dict[Theme, ScenarioEUR] = Field(
         default_factory=dict, description="cap per theme; absent = none"
     )
-    year_budgets: dict[int, EUR] = Field(
+    year_budgets: dict[int, ScenarioEUR] = Field(
         min_length=1, description="cap per funding year, EUR"
     )
     carry_over: bool = Field(False, description="unspent budget moves to later years")
-    impact_bar: float = Field(
+    impact_bar: Annotated[float, BeforeValidator(_number_only)] = Field(
         0, ge=0, allow_inf_nan=False, description="minimum FTE per EUR 1M; 0 = off"
     )
-    project_cap: float | None = Field(
+    project_cap: ScenarioEUR | None = Field(
         None, gt=0, description="maximum C_i of one application, EUR"
     )
-    region_max_factor: float | None = Field(
+    region_max_factor: Annotated[float, BeforeValidator(_number_only)] | None = Field(
         None, gt=0, allow_inf_nan=False, description="region total <= factor * p_r * ceiling"
     )
     regions: Path | None = Field(None, description="region table CSV; default: shipped provinces")
@@ -161,10 +218,10 @@ class Scenario(BaseModel):
         default_factory=list, description="application_ids that must be funded (>= min_scale)"
     )
     must_not: list[str] = Field(default_factory=list, description="application_ids never funded")
-    theme_floors: dict[Theme, EUR] = Field(
+    theme_floors: dict[Theme, ScenarioEUR] = Field(
         default_factory=dict, description="minimum awarded per theme, EUR"
     )
-    region_min_factor: float | None = Field(
+    region_min_factor: Annotated[float, BeforeValidator(_number_only)] | None = Field(
         None,
         ge=0,
         allow_inf_nan=False,
