@@ -1,6 +1,8 @@
 """Result tables (plain rows of dicts) from an Allocation: what every writer and report shows.
 
-Column names with money are in EUR. ``awards`` keeps the contract's columns first.
+Column names with money are in EUR, every amount whole cents (feasibility.py's money rule):
+totals are sums of cents, a year's spend is the sum of the awards' year splits, a cap's
+limit is the cent below. ``awards`` keeps the contract's columns first.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .domain import NATIONAL_REGION, THEMES, AwardStatus
 from .engine import Allocation
-from .feasibility import row_usage
+from .feasibility import limit_cents, row_cents, to_cents, year_cents
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,7 +39,7 @@ def awards_rows(alloc: Allocation) -> list[Row]:
                 "use_case": app.use_case,
                 "theme": alloc.theme_of(app) or "",
                 "region": app.region,
-                "requested_amount": cost,
+                "requested_amount": _eur(to_cents(cost)),
                 "requested_fte": app.fte,
                 "fte_per_meur": None if cost == 0 else app.fte / (cost / 1e6),
                 "min_scale": app.min_scale,
@@ -49,22 +51,31 @@ def awards_rows(alloc: Allocation) -> list[Row]:
     return out
 
 
+def _eur(cents: int) -> float:
+    """Cents as euros: the float whose shortest text has at most two decimals."""
+    return int(cents) / 100
+
+
 def _awarded(alloc: Allocation) -> list[tuple[Any, Any]]:
     return list(zip(alloc.applications, alloc.result.awards))
 
 
 def _totals(alloc: Allocation, key: Callable[[Any], Any]) -> dict[Any, dict[str, float]]:
-    """One pass over the applications: sums per group of ``key(application)``."""
+    """One pass over the applications: sums per group of ``key(application)`` (money in
+    cents, turned into euros at the end)."""
     out: dict[Any, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for app, award in _awarded(alloc):
         t = out[key(app)]
         t["applications"] += 1
-        t["awarded_amount"] += award.awarded_amount_eur
+        t["awarded_cents"] += to_cents(award.awarded_amount_eur)
         t["awarded_fte"] += award.awarded_fte
         t["applications_funded"] += award.scale > 0
         if award.status is not AwardStatus.ineligible:
             t["applications_eligible"] += 1
-            t["requested_eligible"] += app.total_cost_eur
+            t["requested_cents"] += to_cents(app.total_cost_eur)
+    for t in out.values():
+        t["awarded_amount"] = _eur(int(t["awarded_cents"]))
+        t["requested_eligible"] = _eur(int(t["requested_cents"]))
     return out
 
 
@@ -74,7 +85,7 @@ def by_theme(alloc: Allocation) -> list[Row]:
     return [
         {
             "theme": theme,
-            "budget": budgets.get(theme),
+            "budget": None if theme not in budgets else _eur(limit_cents(budgets[theme])),
             "requested_eligible": totals[theme]["requested_eligible"],
             "awarded_amount": totals[theme]["awarded_amount"],
             "awarded_fte": totals[theme]["awarded_fte"],
@@ -86,23 +97,30 @@ def by_theme(alloc: Allocation) -> list[Row]:
 
 
 def by_year(alloc: Allocation) -> list[Row]:
+    """Spend per year: each award's year split in cents (adding up to the award)."""
     scenario = alloc.scenario
-    spend: dict[int, float] = defaultdict(float)
+    years = scenario.years
+    spend = dict.fromkeys(years, 0)
     for app, award in _awarded(alloc):
-        if award.scale > 0:
-            for year, cost in app.cost_eur_by_year.items():
-                spend[year] += award.scale * cost
-    rows, cumulative_budget, cumulative_spend = [], 0.0, 0.0
-    for year in scenario.years:
-        cumulative_budget += scenario.year_budgets[year]
+        cents = to_cents(award.awarded_amount_eur)
+        if cents > 0:
+            split = year_cents(
+                cents, [app.cost_eur_by_year.get(y, 0.0) for y in years], app.total_cost_eur
+            )
+            for year, part in zip(years, split):
+                spend[year] += part
+    rows, cumulative_budget, cumulative_spend = [], 0, 0
+    for year in years:
+        budget = limit_cents(scenario.year_budgets[year])
+        cumulative_budget += budget
         cumulative_spend += spend[year]
         rows.append(
             {
                 "year": year,
-                "budget": scenario.year_budgets[year],
-                "spend": spend[year],
-                "cumulative_budget": cumulative_budget,
-                "cumulative_spend": cumulative_spend,
+                "budget": _eur(budget),
+                "spend": _eur(spend[year]),
+                "cumulative_budget": _eur(cumulative_budget),
+                "cumulative_spend": _eur(cumulative_spend),
             }
         )
     return rows
@@ -118,7 +136,7 @@ def by_region(alloc: Allocation) -> list[Row]:
         share = None if national else regions.share(code)
         cap = None
         if share is not None and scenario.region_max_factor is not None:
-            cap = scenario.region_max_factor * share * scenario.ceiling
+            cap = _eur(limit_cents(scenario.region_max_factor * share * scenario.ceiling))
         rows.append(
             {
                 "region": code,
@@ -131,7 +149,7 @@ def by_region(alloc: Allocation) -> list[Row]:
                 "applications_funded": int(t["applications_funded"]),
                 "eur_per_inhabitant": None
                 if national
-                else t["awarded_amount"] / regions.population[code],
+                else round(t["awarded_amount"] / regions.population[code], 2),
             }
         )
     return rows
@@ -146,17 +164,20 @@ def ineligible_rows(alloc: Allocation) -> list[Row]:
 
 
 def constraint_rows(alloc: Allocation) -> list[Row]:
-    """Every budget row with its use and slack (EUR)."""
-    usage = row_usage(alloc.problem, alloc.scales()).tolist()
+    """Every budget row with its limit, use and slack (EUR, whole cents: the limit of a cap
+    is the cent below, of a floor the cent above)."""
+    problem = alloc.problem
+    amount = {w.application_id: to_cents(w.awarded_amount_eur) for w in alloc.result.awards}
+    used, limit = row_cents(problem, [amount.get(a, 0) for a in problem.app_ids])
     return [
         {
             "constraint": info.name,
             "family": info.family,
-            "limit": rhs,
-            "used": used,
-            "slack": rhs - used,
+            "limit": _eur(lim),
+            "used": _eur(u),
+            "slack": _eur(lim - u),
         }
-        for info, rhs, used in zip(alloc.problem.rows, alloc.problem.rhs_eur, usage)
+        for info, lim, u in zip(problem.rows, limit, used)
     ]
 
 
@@ -169,7 +190,9 @@ def summary(alloc: Allocation) -> Row:
         "method": r.method.value,
         "status": r.status.value,
         "objective_fte": r.objective_fte,
-        "total_awarded": r.total_awarded_eur,
+        "total_awarded": _eur(sum(to_cents(w.awarded_amount_eur) for w in r.awards))
+        if r.awards
+        else r.total_awarded_eur,
         "bound": r.bound,
         "gap": r.gap,
         "solver": r.solver,

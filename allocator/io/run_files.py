@@ -1,4 +1,5 @@
-"""The files of one run (CONTRACT.md outputs plus awards.xlsx), written atomically."""
+"""The files of one run (CONTRACT.md outputs plus awards.xlsx), written as one set: the
+output directory holds the complete old set or the complete new set, never a mix."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ..engine import Allocation
 
 if TYPE_CHECKING:
     from ..explain import Explanations
-from .outputs import render_csv, render_json, write_atomically
+from .outputs import render_csv, render_json, write_set
 from .xlsx import STYLE_DECIMAL, STYLE_MONEY, render_xlsx
 
 MONEY_COLUMNS = (
@@ -92,10 +93,7 @@ def write_run(
     xlsx: bool = True,
     explanations: Explanations | None = None,
 ) -> list[Path]:
+    """Render every file, then replace ``out_dir`` by them as one set (outputs.write_set:
+    no older run's file stays beside this run's summary)."""
     files = render_run(alloc, xlsx=xlsx, explanations=explanations)
-    out = Path(out_dir)
-    # never leave an older run's files beside this run's summary
-    for name in (*AWARD_FILES, *EXPLAIN_FILES):
-        if name not in files:
-            (out / name).unlink(missing_ok=True)
-    return write_atomically(out, files)
+    return write_set(Path(out_dir), files)
