@@ -109,9 +109,10 @@ _Loader.add_implicit_resolver(
 
 def load_yaml_text(text: str, file: str) -> Any:
     """Parse YAML text; every refusal is an InputError naming ``file`` and the line."""
-    loader = _Loader(text)
-    loader.name = file  # marks in PyYAML's messages name the file
+    loader = None
     try:
+        loader = _Loader(text)  # the reader checks the characters already here
+        loader.name = file  # marks in PyYAML's messages name the file
         return loader.get_single_data()
     except _Refused as exc:
         where = f" (line {exc.line})" if exc.line is not None and exc.key is None else ""
@@ -121,7 +122,8 @@ def load_yaml_text(text: str, file: str) -> Any:
     except RecursionError:  # cannot happen within MAX_YAML_DEPTH; never a traceback
         raise InputError([InputProblem(file, "not valid YAML: nested too deep")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load_yaml_file(path: str | Path) -> Any:

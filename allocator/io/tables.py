@@ -159,8 +159,7 @@ def _read_csv(path: Path, expect: Sequence[str]) -> RawTable:
             ]
         ) from None
     del data
-    end = text.find("\n")
-    _separator_check(path, text[: end if end >= 0 else len(text)])
+    _separator_check(path, re.split(r"\r\n|\r|\n", text[:65536], maxsplit=1)[0])
 
     raw_rows: list[list[str]] = []
     problems: list[InputProblem] = []
@@ -200,7 +199,10 @@ _SEPARATORS = {";": "semicolon", "\t": "tab"}
 
 def _separator_check(path: Path, first_line: str) -> None:
     """A header line split by ';' (the Dutch Excel default) or tabs instead of commas."""
-    commas = next(csv.reader([first_line]), [])
+    try:
+        commas = next(csv.reader([first_line]), [])
+    except csv.Error:
+        return  # the reader reports it with its row
     for sep, word in _SEPARATORS.items():
         if first_line.count(sep) >= 2 and first_line.count(sep) + 1 > len(commas):
             hint = " (the Dutch Excel default, usually with decimal commas)" if sep == ";" else ""
