@@ -7,9 +7,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from .domain import ModelPlan, RegionTable, Scenario
+from .io.safe_yaml import load_yaml_file
 
 SHIPPED_REGION_TABLES = {"provinces": "provinces.csv", "ggd": "ggd_regions.csv"}
 DEFAULT_REGION_TABLE = "provinces"
@@ -46,7 +45,7 @@ def model_plans() -> dict[str, ModelPlan]:
     plans = {}
     for entry in sorted(_package_dir("allocator.plans").glob("*.yaml")):
         if entry.is_file():
-            plan = ModelPlan.model_validate(yaml.safe_load(entry.read_text(encoding="utf-8")))
+            plan = ModelPlan.model_validate(load_yaml_file(entry))  # the scenario's safe reader
             plans[plan.id] = plan
     return plans
 
