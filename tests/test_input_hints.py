@@ -163,7 +163,7 @@ def test_unknown_theme_names_the_nearest(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         load_scenario(path)
     (problem,) = info.value.problems
-    assert problem.column == "theme_budgets.medtek" and "'medtech'" in problem.reason
+    assert problem.column == "theme_budgets.medtek" and "did you mean 'medtech'" in problem.reason
 
 
 def test_messages_carry_no_pydantic_prefix(tmp_path: Path) -> None:

@@ -281,7 +281,7 @@ def test_trailing_comma_in_every_row_is_no_ragged_row(tmp_path: Path) -> None:
 
 def test_ragged_region_table_row_refused(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
-    path.write_text("region,population,name\nX,10,Ex\nY\n")
+    path.write_text("region,population,name\nX,10,Ex\nY,20\n")  # was read without its name
     with pytest.raises(InputError) as info:
         load_regions(path)
     assert [p.row for p in info.value.problems] == [3]
