@@ -41,6 +41,7 @@ from .model.reduce import (
     rounding_dive,
     start_vector,
 )
+from .reasons import binding_caps, decide
 
 SHADOW_STEP_EUR = 1_000_000.0
 GUESS_FLOOR = 2e-6
@@ -69,8 +70,6 @@ times the guess's eps above L, the model is fixed against L instead (exact at on
 second solve when the optimum lies below the guess). 5,000 applications, per variant on one
 core: no dive 0.111 s, one dive from 0.5 0.089 s, from 0.3 0.078, the three 0.071
 (bench/README.md)."""
-TIGHT_EUR = 1.0
-"""A cap with less than EUR 1 left is tight."""
 INLINE_BELOW = 24
 """Fewer re-solves than this run in the calling process (a pool costs more than it saves)."""
 BLOCK = 32
@@ -438,7 +437,7 @@ def explain(
         else:
             loss_removed[k] = None if value is None else difference(base_fte, value)
 
-    binding = _binding(problem, scale)
+    binding = binding_caps(decide(problem, scale))
     explanations = {}
     for award in result.awards:
         if award.status is AwardStatus.ineligible:
@@ -461,21 +460,3 @@ def explain(
         "workers": float(workers),
     }
     return Explanations(base_fte, shadow, explanations, timings)
-
-
-def _binding(problem: AllocationProblem, scale: np.ndarray) -> list[list[str]]:
-    """Per application: the tight caps it draws on, and its exclusive group if another member
-    (or itself) took the group's one place."""
-    slack = np.asarray(problem.rhs_eur) - row_usage(problem, scale)
-    rows, apps, coefs = problem.triplets()
-    cap = problem.is_cap
-    tight = (slack <= TIGHT_EUR) & cap
-    out: list[list[str]] = [[] for _ in range(problem.n)]
-    for k, i, c in zip(rows.tolist(), apps.tolist(), coefs.tolist()):
-        if c > 0 and tight[k]:
-            out[i].append(problem.rows[k].name)
-    for group, members in sorted(problem.groups.items()):
-        if len(members) >= 2 and any(scale[j] > 0 for j in members):
-            for j in members:
-                out[j].append(f"exclusive:{group}")
-    return out

@@ -5,12 +5,10 @@ Every number in a sentence comes from the award set or from the re-solves in exp
 
 from __future__ import annotations
 
-import numpy as np
-
 from .domain import Application, Award, AwardStatus
 from .engine import Allocation
 from .explain import ApplicationExplanation, Explanations
-from .model.problem import too_big_alone
+from .reasons import FULL_EUR, Decision, decide
 
 THEME_NAMES = {
     "ai": "AI",
@@ -20,9 +18,11 @@ THEME_NAMES = {
 
 
 def eur(value: float) -> str:
-    if abs(value) >= 1e6:
-        return f"EUR {value / 1e6:,.1f}M"
-    return f"EUR {value:,.0f}"
+    """Euros as a letter writes them: EUR 12,302,000 or EUR 3,948,631.45 (to the cent)."""
+    cents = round(value * 100)
+    if cents % 100 == 0:
+        return f"EUR {cents // 100:,}"
+    return f"EUR {cents / 100:,.2f}"
 
 
 def describe_constraint(name: str, alloc: Allocation) -> str:
@@ -33,7 +33,9 @@ def describe_constraint(name: str, alloc: Allocation) -> str:
     if family == "theme":
         return f"the {THEME_NAMES.get(entity, entity)} theme budget"
     if family == "year":
-        return f"the {entity} budget" + (" (with carry-over)" if alloc.scenario.carry_over else "")
+        if alloc.scenario.carry_over:  # the row caps spending up to that year
+            return f"the cumulative budget {alloc.scenario.years[0]}-{entity} (with carry-over)"
+        return f"the {entity} budget"
     if family == "region":
         return f"the regional cap of {alloc.regions.names.get(entity, entity)}"
     if family == "exclusive":
@@ -48,8 +50,9 @@ def ineligible_text(app: Application, codes: list[str], alloc: Allocation) -> st
         "unknown_use_case": f"its use case {app.use_case!r} is not one of the national model plans",
         "theme_mismatch": f"its theme {app.theme!r} is not the model plan's theme "
         f"{plan.theme if plan else '?'!r}",
-        "below_impact_bar": f"it saves {app.fte_per_meur:.1f} FTE per EUR 1M, below the bar of "
-        f"{scen.impact_bar:g}",
+        "below_impact_bar": "it saves {} FTE per EUR 1M, below the bar of {}".format(
+            *compared(app.fte_per_meur, scen.impact_bar)[:2]
+        ),
         "structural_gap": f"its structural savings ({eur(app.structural_savings_eur)} a year) are "
         f"below its structural costs ({eur(app.structural_cost_eur)} a year)",
         "single_party": "it is filed by a single party; the model plan asks for a joint application",
@@ -62,111 +65,181 @@ def ineligible_text(app: Application, codes: list[str], alloc: Allocation) -> st
     return "Ineligible: " + "; ".join(words.get(c, c) for c in codes) + "."
 
 
-def _too_big_text(app: Application, alloc: Allocation) -> str:
-    """Why an application can never be funded, where its smallest award alone breaks a cap
-    (model/problem.py too_big_alone); '' otherwise."""
-    problem = alloc.problem
-    i = problem.app_ids.index(app.application_id)
-    rows, apps, need = too_big_alone(problem)
-    mine = np.flatnonzero(apps == i)
-    if not len(mine):
+def fte(value: float) -> str:
+    """FTE for a sentence: one decimal, more where one would read as 0.0."""
+    if value != 0 and abs(value) < 0.05:
+        return f"{value:.3g}"
+    return f"{value:,.1f}"
+
+
+def pct(scale: float) -> str:
+    """A scale as a percentage that never reads 0% or 100% when it is neither."""
+    for digits in range(0, 7):
+        text = f"{scale:.{digits}%}"
+        shown = round(scale * 100, digits)
+        if (0 < scale < 1 and 0 < shown < 100) or scale in (0.0, 1.0):
+            return text
+    return f"{scale:%}"
+
+
+def compared(a: float, b: float) -> tuple[str, str, str]:
+    """Two ratios as text with enough decimals to show which is larger, and the word:
+    ('19.5', '32.1', 'less'), ('17.54', '17.53', 'more'), ('17.5', '17.5', 'as much as')."""
+    for digits in range(1, 7):
+        x, y = round(a, digits), round(b, digits)
+        if x != y:
+            return f"{x:.{digits}f}", f"{y:.{digits}f}", "more" if a > b else "less"
+    return f"{a:.1f}", f"{b:.1f}", "as much as"
+
+
+def _listed(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _prices(d: Decision, prices: dict[str, float] | None, alloc: Allocation) -> str:
+    """What the shadow prices of the caps in its way say (with the re-solves only)."""
+    if prices is None or not d.blocking:
         return ""
-    k = int(rows[mine[0]])
-    at = "" if app.min_scale >= 1.0 else f" ({app.min_scale:.0%})"
+    binding = [r.constraint for r in d.blocking if prices.get(r.constraint, 0.0) > 0]
+    if not binding:
+        one = "it" if len(d.blocking) == 1 else "any one of them alone"
+        return f" Raising {one} by EUR 1M would add no FTE."
+    parts = [f"under {describe_constraint(c, alloc)} {fte(prices[c])} FTE" for c in binding]
+    return " EUR 1M more would add: " + "; ".join(parts) + "."
+
+
+def _forced(d: Decision, e: ApplicationExplanation | None) -> str:
+    if e is None:
+        return ""
+    if e.forced_infeasible:
+        return f" It cannot be funded at {pct(d.min_scale)} with the other rules in place."
+    if e.fte_loss_if_forced is None:
+        return ""
+    if e.fte_loss_if_forced == 0:
+        return f" Funding it at {pct(d.min_scale)} would cost no FTE: another optimum funds it."
+    return f" Funding it at {pct(d.min_scale)} would cost {fte(e.fte_loss_if_forced)} FTE in total."
+
+
+def _removed(e: ApplicationExplanation | None) -> str:
+    if e is None or e.fte_loss_if_removed is None:
+        return ""
+    if e.fte_loss_if_removed == 0:
+        return " Without it another award set would save just as much."
+    return f" Without it the best award set would save {fte(e.fte_loss_if_removed)} FTE less."
+
+
+def _marginal(d: Decision, alloc: Allocation) -> str:
+    m = d.marginal
+    if m is None:
+        return ""
+    mine, theirs, word = compared(d.fte_per_meur, m.fte_per_meur)
     return (
-        f"Not funded: even its smallest award{at} needs {eur(float(need[mine[0]]))} under "
-        f"{describe_constraint(problem.rows[k].name, alloc)}, which holds "
-        f"{eur(problem.rhs_eur[k])} in all; no award set can fund it."
-    )
+        f" It saves {mine} FTE per EUR 1M, {word} than {m.application_id} ({theirs}), the "
+        f"funded project with the lowest FTE per EUR 1M under "
+        f"{describe_constraint(m.constraint, alloc)}."
+    ).replace("as much as than", "as much as")
 
 
-def _marginal(alloc: Allocation, constraint: str, theme: str | None) -> str:
-    """The funded application with the lowest FTE per EUR 1M under a constraint."""
-    problem = alloc.problem
-    k = problem.row_index().get(constraint)
-    if k is None:
-        return ""
-    rows, apps, coefs = problem.triplets()
-    members = set(apps[(rows == k) & (coefs > 0)].tolist())
-    scale = {w.application_id: w.scale for w in alloc.result.awards}
-    funded = [i for i in members if scale.get(problem.app_ids[i], 0) > 0]
-    if not funded:
-        return ""
-    ratio = {i: problem.fte[i] / (problem.cost_eur[i] / 1e6) for i in funded}
-    low = min(funded, key=lambda i: (ratio[i], problem.app_ids[i]))
-    what = (
-        f"{THEME_NAMES.get(theme or '', '')} project".strip()
-        if constraint.startswith("theme")
-        else "project"
-    )
-    return f"the marginal funded {what} there ({problem.app_ids[low]}) saves {ratio[low]:.1f}"
+def _rooms(d: Decision, alloc: Allocation) -> str:
+    """'A and B are full; too little is left under C (EUR x left; it needs EUR y at 35%)':
+    the caps in its way, the full ones (at most EUR 1 left) first."""
+    full = [describe_constraint(r.constraint, alloc) for r in d.blocking if r.left_eur <= FULL_EUR]
+    short = [
+        f"{describe_constraint(r.constraint, alloc)} ({eur(r.left_eur)} left; it needs "
+        f"{eur(r.need_eur)} at {pct(d.min_scale)})"
+        for r in d.blocking
+        if r.left_eur > FULL_EUR
+    ]
+    parts = [f"{_listed(full)} {'is' if len(full) == 1 else 'are'} full"] if full else []
+    parts += [f"too little is left under {_listed(short)}"] if short else []
+    return "; ".join(parts)
 
 
 def decision_text(
-    app: Application, award: Award, e: ApplicationExplanation | None, alloc: Allocation
+    app: Application,
+    award: Award,
+    d: Decision | None,
+    e: ApplicationExplanation | None,
+    alloc: Allocation,
+    prices: dict[str, float] | None = None,
 ) -> str:
-    """One paragraph: what was decided and why, with the re-solved numbers."""
-    if award.status is AwardStatus.ineligible:
+    """One paragraph: what was decided and why. ``d`` is the application's Decision
+    (reasons.py); ``e`` and ``prices`` come from the re-solves (explain.py) when run."""
+    if award.status is AwardStatus.ineligible or d is None:
         return ineligible_text(app, award.reason.split(";"), alloc)
-    ratio = app.fte_per_meur
-    binding = e.binding if e else []
-    full = [describe_constraint(b, alloc) for b in binding]
-    if award.status is AwardStatus.awarded:
-        text = f"Funded in full: {eur(award.awarded_amount_eur)} for {award.awarded_fte:,.1f} FTE ({ratio:.1f} FTE per EUR 1M)."
-    elif award.status is AwardStatus.partial:
-        text = (
-            f"Funded at {award.scale:.0%}: {eur(award.awarded_amount_eur)} of {eur(app.total_cost_eur)}, "
-            f"{award.awarded_fte:,.1f} FTE; scaled down because "
-            + (
-                ", ".join(full) + (" is" if len(full) == 1 else " are") + " exhausted."
-                if full
-                else "its budgets are full."
-            )
+    ratio = f"{d.fte_per_meur:.1f}"
+    caps = [describe_constraint(c, alloc) for c in d.caps]
+    if d.kind == "funded":
+        return (
+            f"Funded in full: {eur(award.awarded_amount_eur)} for {fte(award.awarded_fte)} FTE "
+            f"({ratio} FTE per EUR 1M)." + _removed(e)
         )
-    elif e is not None and e.forced_infeasible and (alone := _too_big_text(app, alloc)):
-        text = alone
-    else:
-        text = "Not funded: " + (
-            ", ".join(full) + (" is" if len(full) == 1 else " are") + " exhausted"
-            if full
-            else award.reason
+    if d.kind == "partial":
+        why = (
+            f" Scaled down because {_listed(caps)} {'is' if len(caps) == 1 else 'are'} full."
+            + _prices(d, prices, alloc)
+            if caps
+            else " Scaled down: no cap it draws on is full; the board's other rules or the "
+            "optimality gap hold it at this scale."
         )
-        if e is not None and e.forced_infeasible:
-            text += (
-                f"; it cannot be funded even at {app.min_scale:.0%} with the other rules in place."
-            )
-        elif e is not None and e.fte_loss_if_forced is not None:
-            text += (
-                f"; funding it at {app.min_scale:.0%} would cost {e.fte_loss_if_forced:,.1f} FTE in "
-                f"total (it saves {ratio:.1f} FTE per EUR 1M"
-            )
-            caps = [b for b in binding if not b.startswith("exclusive")]
-            marginal = _marginal(alloc, caps[0], alloc.theme_of(app)) if caps else ""
-            text += f"; {marginal})." if marginal else ")."
-        else:
-            text += "."
-    if e is not None and e.fte_loss_if_removed is not None:
-        text += f" Without it the best award set would save {e.fte_loss_if_removed:,.1f} FTE less."
-    return text
+        return (
+            f"Funded at {pct(d.scale)}: {eur(award.awarded_amount_eur)} of {eur(d.cost_eur)}, "
+            f"{fte(award.awarded_fte)} FTE." + why + _removed(e)
+        )
+    if d.kind == "must_not":
+        return "Not funded: the board excluded it (must_not)."
+    if d.kind == "too_big":
+        r = d.blocking[0]
+        at = "" if d.min_scale >= 1.0 else f" ({pct(d.min_scale)})"
+        return (
+            f"Not funded: even its smallest award{at} needs {eur(r.need_eur)} under "
+            f"{caps[0]}, which holds {eur(r.limit_eur)} in all; no award set can fund it."
+        )
+    if d.kind == "group":
+        winner = next(w for w in alloc.result.awards if w.application_id == d.group_winner)
+        return (
+            f"Not funded: exclusive group {d.group} allows one award, and {d.group_winner} is "
+            f"funded in it ({fte(winner.awarded_fte)} FTE for {eur(winner.awarded_amount_eur)}); "
+            f"this application asks {eur(d.cost_eur)} for {fte(d.fte)} FTE." + _forced(d, e)
+        )
+    if d.kind == "budget":
+        return (
+            f"Not funded: {_rooms(d, alloc)}."
+            + _prices(d, prices, alloc)
+            + _forced(d, e)
+            + _marginal(d, alloc)
+        )
+    if d.kind == "no_fte":
+        return "Not funded: it saves no FTE."
+    return (
+        f"Not funded: every cap it draws on has room for it at {pct(d.min_scale)}; the board's "
+        "other rules (theme floors, regional minimums) or the optimality gap keep it out."
+        + _forced(d, e)
+    )
 
 
 def texts(alloc: Allocation, ex: Explanations | None) -> dict[str, str]:
     """application_id -> decision text, for every application."""
+    decisions = {d.application_id: d for d in decide(alloc.problem, alloc.scales())}
+    prices = ex.shadow_prices if ex else None
     out = {}
     for app, award in zip(alloc.applications, alloc.result.awards):
         e = ex.applications.get(app.application_id) if ex else None
-        out[app.application_id] = decision_text(app, award, e, alloc)
+        d = decisions.get(app.application_id)
+        out[app.application_id] = decision_text(app, award, d, e, alloc, prices)
     return out
 
 
 def cards_markdown(alloc: Allocation, ex: Explanations) -> str:
     """One Markdown card per application: the decision, its numbers and its reason."""
     words = texts(alloc, ex)
+    decisions = {d.application_id: d for d in decide(alloc.problem, alloc.scales())}
     lines = [
         f"# Decisions: {alloc.scenario.name}",
         "",
-        f"Optimal award set: {alloc.result.objective_fte:,.1f} FTE for "
-        f"{eur(alloc.result.total_awarded_eur or 0)}. FTE per EUR 1M more under each full budget:",
+        f"Optimal award set: {fte(alloc.result.objective_fte or 0)} FTE for "
+        f"{eur(alloc.result.total_awarded_eur or 0)}. FTE more per EUR 1M more under each cap "
+        "that binds:",
         "",
     ]
     for name, value in ex.shadow_prices.items():
@@ -175,17 +248,21 @@ def cards_markdown(alloc: Allocation, ex: Explanations) -> str:
     lines.append("")
     for app, award in zip(alloc.applications, alloc.result.awards):
         e = ex.applications.get(app.application_id)
+        d = decisions.get(app.application_id)
         lines += [
             f"## {app.application_id}: {app.title or app.use_case}",
             "",
             f"- decision: **{award.status.value}**, scale {award.scale:.4f}, "
-            f"{eur(award.awarded_amount_eur)} of {eur(app.total_cost_eur)}, {award.awarded_fte:,.1f} FTE",
+            f"{eur(award.awarded_amount_eur)} of {eur(app.total_cost_eur)}, "
+            f"{fte(award.awarded_fte)} FTE",
             f"- use case: {app.use_case}; region: {app.region}; {app.fte_per_meur:.1f} FTE per EUR 1M"
             if app.total_cost_eur
             else f"- use case: {app.use_case}; region: {app.region}",
         ]
+        if d is not None and d.blocking:
+            label = "full caps it draws on" if d.scale > 0 else "caps in its way"
+            lines.append(f"- {label}: {', '.join(d.caps)}")
         if e is not None:
-            lines.append(f"- tight budgets it draws on: {', '.join(e.binding) or 'none'}")
             if e.fte_loss_if_forced is not None:
                 lines.append(f"- FTE lost if funded at min_scale: {e.fte_loss_if_forced:,.3f}")
             if e.forced_infeasible:

@@ -1,62 +1,201 @@
-"""Why each application got what it got, in words a person can read."""
+"""Why each eligible application got what it got: one source of claims.
+
+``decide`` derives, per eligible application of an award set, every claim anyone makes about
+it: which caps are full or leave too little room for it (with the room left and what it
+needs), the exclusive-group partner funded instead, whether its smallest award alone breaks a
+cap, and the lowest-ratio funded project under the cap that stands in its way. The award
+sheet's short ``reason`` (``reason_code``), the explanation sentence and the card
+(narrative.py) are renderings of this one :class:`Decision`; explain.py takes the caps an
+application draws on from here too. With the re-solves of explain.py a cap is said to *bind*
+an application only where its shadow price is positive.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
-from .feasibility import BUDGET_TOL_EUR, row_usage
+from .feasibility import row_usage
 from .model.problem import AllocationProblem, too_big_alone
+
+FULL_EUR = 1.0
+"""A cap with at most EUR 1 left is full (solver tolerance and cents lie far below)."""
+ROOM_EUR = 0.01
+"""A cap leaves too little room for an application when less than its need minus a cent is
+left (amounts are in whole cents)."""
+
+
+@dataclass(frozen=True)
+class Room:
+    """A cap an application draws on: EUR left under it and EUR the application needs there
+    (at its min_scale when not funded, for the next euro when funded)."""
+
+    constraint: str
+    left_eur: float
+    need_eur: float
+    limit_eur: float
+
+
+@dataclass(frozen=True)
+class Marginal:
+    """The funded application with the lowest FTE per EUR 1M under a cap (ties: id)."""
+
+    constraint: str
+    application_id: str
+    fte_per_meur: float
+
+
+@dataclass
+class Decision:
+    """Every claim about one eligible application of an award set.
+
+    kind: ``funded`` (in full), ``partial``, ``must_not`` (excluded by the board),
+    ``too_big`` (its smallest award alone breaks a cap), ``group`` (its exclusive group went
+    to another), ``budget`` (too little left under at least one cap), ``no_fte``, ``rules``
+    (room under every cap: the board's other rules or the optimality gap keep it out).
+    """
+
+    application_id: str
+    kind: str
+    scale: float
+    min_scale: float
+    fte: float
+    cost_eur: float
+    blocking: list[Room] = field(default_factory=list)
+    """Caps with too little room for it (``budget``); full caps it draws on (``partial``, and
+    ``funded`` for explanations.csv); the cap its smallest award breaks (``too_big``)."""
+    group: str | None = None
+    group_winner: str | None = None  # the funded partner (``group``)
+    marginal: Marginal | None = None  # under the most specific blocking cap (``budget``)
+
+    @property
+    def fte_per_meur(self) -> float:
+        return self.fte / (self.cost_eur / 1e6) if self.cost_eur > 0 else 0.0
+
+    @property
+    def caps(self) -> list[str]:
+        return [r.constraint for r in self.blocking]
+
+
+def decide(problem: AllocationProblem, scale: np.ndarray) -> list[Decision]:
+    """A Decision per eligible application, in problem order (sorted by application_id)."""
+    rhs = np.asarray(problem.rhs_eur, dtype=np.float64)
+    slack = rhs - row_usage(problem, scale)
+    names = [info.name for info in problem.rows]
+    entries = problem.cap_entries()
+    members = _cap_members(problem)
+    ratio = problem.fte / np.maximum(problem.cost_eur / 1e6, 1e-12)
+    big_rows, big_apps, big_need = too_big_alone(problem)
+    group_of = {i: g for g, m in problem.groups.items() for i in m}
+    out: list[Decision] = []
+    for i in range(problem.n):
+        s = float(scale[i])
+        d = Decision(
+            problem.app_ids[i],
+            "funded",
+            s,
+            float(problem.min_scale[i]),
+            float(problem.fte[i]),
+            float(problem.cost_eur[i]),
+        )
+        d.group = group_of.get(i)
+        out.append(d)
+        mine = [(k, c) for k, c in entries[i] if c > 0]
+        if s > 0:
+            d.kind = "funded" if s >= 1.0 else "partial"
+            d.blocking = [
+                Room(names[k], float(slack[k]), 0.0, float(rhs[k]))
+                for k, c in mine
+                if slack[k] <= FULL_EUR
+            ]
+            continue
+        if problem.must_not[i]:
+            d.kind = "must_not"
+            continue
+        big = np.flatnonzero(big_apps == i)
+        if len(big):
+            k = int(big_rows[big[0]])
+            d.kind = "too_big"
+            d.blocking = [Room(names[k], float(rhs[k]), float(big_need[big[0]]), float(rhs[k]))]
+            continue
+        winners = [j for j in problem.groups.get(d.group or "", []) if j != i and scale[j] > 0]
+        if winners:
+            d.kind = "group"
+            d.group_winner = problem.app_ids[winners[0]]
+            continue
+        need = {k: d.min_scale * c for k, c in mine}
+        d.blocking = [
+            Room(names[k], float(slack[k]), need[k], float(rhs[k]))
+            for k, _ in mine
+            if slack[k] < need[k] - ROOM_EUR
+        ]
+        if d.blocking:
+            d.kind = "budget"
+            d.marginal = _marginal(problem, d.blocking, members, scale, ratio)
+        else:
+            d.kind = "no_fte" if problem.fte[i] == 0 else "rules"
+    return out
+
+
+def binding_caps(decisions: list[Decision]) -> list[list[str]]:
+    """Per application (problem order), the caps it draws on that are full or leave too
+    little room for it, then its exclusive group when the group's one place is taken:
+    explanations.csv's ``binding``."""
+    return [
+        d.caps + ([f"exclusive:{d.group}"] if _group_taken(d, decisions) else []) for d in decisions
+    ]
+
+
+def _group_taken(d: Decision, decisions: list[Decision]) -> bool:
+    if d.group is None:
+        return False
+    members = [e for e in decisions if e.group == d.group]
+    return len(members) >= 2 and any(e.scale > 0 for e in members)
+
+
+def _cap_members(problem: AllocationProblem) -> dict[int, np.ndarray]:
+    rows, apps, coefs = problem.triplets()
+    cap = problem.is_cap
+    return {k: apps[(rows == k) & (coefs > 0)] for k in range(len(problem.rows)) if cap[k]}
+
+
+def _marginal(
+    problem: AllocationProblem,
+    blocking: list[Room],
+    members: dict[int, np.ndarray],
+    scale: np.ndarray,
+    ratio: np.ndarray,
+) -> Marginal | None:
+    """The lowest-ratio funded application under the most specific blocking cap (fewest
+    members; ties by name): the one to compare with."""
+    index = problem.row_index()
+    for room in sorted(blocking, key=lambda r: (len(members[index[r.constraint]]), r.constraint)):
+        funded = [int(j) for j in members[index[room.constraint]] if scale[j] > 0]
+        if funded:
+            low = min(funded, key=lambda j: (ratio[j], problem.app_ids[j]))
+            return Marginal(room.constraint, problem.app_ids[low], float(ratio[low]))
+    return None
+
+
+def reason_code(d: Decision) -> str:
+    """The award sheet's short reason for an eligible application not funded in full."""
+    caps = ", ".join(d.caps)
+    return {
+        "funded": "",
+        "partial": f"scaled down: full under {caps}"
+        if caps
+        else "scaled down: no cap it draws on is full; the board's rules or the optimality gap",
+        "must_not": "not funded: excluded by the board (must_not)",
+        "too_big": f"not funded: its smallest award alone is more than {caps} holds",
+        "group": f"not funded: exclusive group {d.group} went to {d.group_winner}",
+        "budget": f"not funded: too little left under {caps}",
+        "no_fte": "not funded: saves no FTE",
+        "rules": "not funded: room under every cap; kept out by the board's rules or the "
+        "optimality gap",
+    }[d.kind]
 
 
 def optimal_reasons(problem: AllocationProblem, scale: np.ndarray) -> dict[int, str]:
-    """Why each eligible application is not fully funded in an optimal award set."""
-    rhs = np.asarray(problem.rhs_eur)
-    slack = rhs - row_usage(problem, scale)
-    rows, apps, coefs = problem.triplets()
-    names = [info.name for info in problem.rows]
-    chosen_in_group = {
-        g: [problem.app_ids[i] for i in members if scale[i] > 0]
-        for g, members in problem.groups.items()
-    }
-    group_of = {i: g for g, members in problem.groups.items() for i in members}
-    reasons: dict[int, str] = {}
-    cap = problem.is_cap
-    big_rows, big_apps, _ = too_big_alone(problem)
-    for i in np.flatnonzero(scale < 1.0):
-        if problem.must_not[i]:
-            reasons[i] = "not funded: excluded by the board (must_not)"
-            continue
-        if scale[i] == 0 and i in big_apps:
-            broken = ", ".join(names[k] for k in big_rows[big_apps == i])
-            reasons[i] = f"not funded: its smallest award alone is more than {broken} holds"
-            continue
-        mine = (apps == i) & cap[rows]
-        my_rows, my_coef = rows[mine], coefs[mine]
-        if scale[i] > 0:
-            tight = [
-                names[k]
-                for k, c in zip(my_rows, my_coef)
-                if c > 0 and slack[k] <= BUDGET_TOL_EUR * 100
-            ]
-            reasons[i] = "scaled down: budget full under " + (", ".join(tight) or "no row (gap)")
-            continue
-        group = group_of.get(i)
-        others = (
-            [a for a in chosen_in_group.get(group, []) if a != problem.app_ids[i]] if group else []
-        )
-        if others:
-            reasons[i] = f"exclusive group {group}: {others[0]} gives more FTE"
-            continue
-        need = problem.min_scale[i] * my_coef
-        full = [
-            names[k]
-            for k, c, n in zip(my_rows, my_coef, need)
-            if c > 0 and slack[k] < n - BUDGET_TOL_EUR
-        ]
-        if full:
-            reasons[i] = "not funded: not enough budget left under " + ", ".join(full)
-        elif problem.fte[i] == 0:
-            reasons[i] = "not funded: saves no FTE"
-        else:
-            reasons[i] = "not funded: within the solver's optimality gap"
-    return reasons
+    """problem index -> reason, for every eligible application not funded in full."""
+    return {i: reason_code(d) for i, d in enumerate(decide(problem, scale)) if d.kind != "funded"}

@@ -194,6 +194,6 @@ def test_a_cap_raised_lets_in_an_application_too_big_for_it() -> None:
     assert ex.shadow_prices["theme:ai"] == pytest.approx(40.0 - 18.0)
     assert ex.applications["A"].forced_infeasible  # at 10M it cannot be forced in
     assert texts(alloc, ex)["A"] == (
-        "Not funded: even its smallest award needs EUR 10.5M under the AI theme budget, "
-        "which holds EUR 10.0M in all; no award set can fund it."
+        "Not funded: even its smallest award needs EUR 10,500,000 under the AI theme budget, "
+        "which holds EUR 10,000,000 in all; no award set can fund it."
     )

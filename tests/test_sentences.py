@@ -1,0 +1,122 @@
+"""Every sentence true: the award sheet's explanations read back and checked against the data
+(tests/sentence_check.py), on the shipped sample under every shipped scenario and on random
+instances, with and without --explain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from allocator.cli import main
+from tests.sentence_check import Data, check_sentences
+
+ROOT = Path(__file__).parents[1]
+SAMPLE = ROOT / "allocator/data/sample_applications.csv"
+SCENARIOS = sorted(
+    p for p in (ROOT / "scenarios").glob("*.yaml") if not p.stem.startswith("infeasible")
+)
+
+
+def _solve(apps: Path, scenario: Path, out: Path, *extra: str) -> Data:
+    args = ["solve", "-q", "--no-xlsx", "-a", str(apps), "-s", str(scenario), "-o", str(out)]
+    result = CliRunner().invoke(main, [*args, *extra], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return Data(apps, scenario, out)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
+def test_every_sentence_true_on_the_sample(tmp_path: Path, scenario: Path) -> None:
+    data = _solve(SAMPLE, scenario, tmp_path, "--explain", "--workers", "2")
+    assert check_sentences(data) == []
+    assert data.prices is not None
+
+
+def test_every_sentence_true_without_explain(tmp_path: Path) -> None:
+    data = _solve(SAMPLE, ROOT / "scenarios/baseline.yaml", tmp_path)
+    assert check_sentences(data) == []
+
+
+def test_the_checker_catches_false_claims(tmp_path: Path) -> None:
+    """The read-back is not a rubber stamp: each kind of false claim is caught."""
+    data = _solve(SAMPLE, ROOT / "scenarios/baseline.yaml", tmp_path, "--explain")
+    text = data.awards["explanation"]
+    binding = next(c for c, p in data.prices.items() if p > 0)  # type: ignore[union-attr]
+    slack = next(c for c, p in data.prices.items() if p == 0 and c.startswith("region"))
+    lies = {
+        "exhausted": lambda s: s.replace(" full", " exhausted", 1),
+        "more/less": lambda s: (
+            s.replace(", less than", ", more than", 1)
+            if ", less than" in s
+            else s.replace(", more than", ", less than", 1)
+        ),
+        "a price": lambda s: s.replace(" FTE;", "1 FTE;", 1),
+        "an amount": lambda s: s.replace("EUR 1", "EUR 2", 1),
+    }
+    for name, lie in lies.items():
+        changed = text.map(lie)
+        assert (changed != text).any(), name
+        data.awards["explanation"] = changed
+        assert check_sentences(data), f"a changed {name} went unnoticed"
+    data.awards["explanation"] = text
+    assert binding and slack  # a slack cap is never named as binding: the sample has both
+    assert check_sentences(data) == []
+
+
+# ---- random instances -------------------------------------------------------------------
+
+USE_CASES = ["ai-speech-reporting", "dh-pathway-copd", "mt-stoma-sensor"]
+
+
+@st.composite
+def instances(draw: st.DrawFn) -> tuple[list[dict], dict]:
+    n = draw(st.integers(4, 10))
+    rows = []
+    for k in range(n):
+        rows.append(
+            {
+                "application_id": f"X{k:02d}",
+                "use_case": draw(st.sampled_from(USE_CASES)),
+                "region": draw(st.sampled_from(["R1", "R2", "NL"])),
+                "parties": 2,
+                "submitted_at": f"2026-10-01T09:{k:02d}:00",
+                "cost_2027": draw(st.integers(1, 40)) * 100_000,
+                "cost_2028": draw(st.integers(0, 40)) * 100_000,
+                "fte": draw(st.integers(0, 400)) / 2,
+                "min_scale": draw(st.sampled_from([1.0, 1.0, 0.5, 0.25])),
+                "exclusive_group": draw(st.sampled_from(["", "", "", "G1", "G2"])),
+            }
+        )
+    scenario = {
+        "name": "random",
+        "ceiling": draw(st.integers(5, 30)) * 1_000_000,
+        "theme_budgets": {"ai": draw(st.integers(2, 20)) * 1_000_000},
+        "year_budgets": {2027: draw(st.integers(3, 20)) * 1_000_000, 2028: 15_000_000},
+        "carry_over": draw(st.booleans()),
+        "impact_bar": 0,
+        "region_max_factor": draw(st.sampled_from([None, 1.0, 1.5])),
+        "regions": "regions.csv",
+    }
+    return rows, scenario
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(case=instances())
+def test_every_sentence_true_on_random_instances(tmp_path: Path, case) -> None:  # type: ignore[no-untyped-def]
+    rows, scenario = case
+    folder = tmp_path / f"case{abs(hash(repr(case))) % 10**8}"
+    folder.mkdir()
+    apps = folder / "apps.csv"
+    pd.DataFrame(rows).to_csv(apps, index=False)
+    (folder / "regions.csv").write_text("region,name,population\nR1,One,1000\nR2,Two,3000\n")
+    scen = folder / "scenario.yaml"
+    scen.write_text(yaml.safe_dump(scenario))
+    data = _solve(apps, scen, folder / "out", "--explain", "--workers", "1")
+    assert check_sentences(data) == []
