@@ -120,3 +120,38 @@ def test_every_sentence_true_on_random_instances(tmp_path: Path, case) -> None: 
     scen.write_text(yaml.safe_dump(scenario))
     data = _solve(apps, scen, folder / "out", "--explain", "--workers", "1")
     assert check_sentences(data) == []
+
+
+def test_re_solved_numbers_in_sentences_equal_fresh_solves(tmp_path: Path) -> None:
+    """A 'would cost X FTE', an 'EUR 1M more would add Y FTE' and a 'would save Z FTE less'
+    read from the sentences equal fresh solves of the changed scenario (a locked application,
+    a raised cap), run as a user would, on the command line."""
+    import json
+    import re
+
+    base_yaml = ROOT / "scenarios/baseline.yaml"
+    data = _solve(SAMPLE, base_yaml, tmp_path / "base", "--explain")
+    base_fte = json.loads((tmp_path / "base/summary.json").read_text())["objective_fte"]
+    text = data.awards["explanation"]
+    scen = yaml.safe_load(base_yaml.read_text())
+
+    def fresh(name: str, **changes: object) -> float:
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "s.yaml").write_text(yaml.safe_dump({**scen, **changes}))
+        _solve(SAMPLE, folder / "s.yaml", folder / "out")
+        return json.loads((folder / "out/summary.json").read_text())["objective_fte"]
+
+    forced = next(
+        (i, m) for i, s in text.items() if (m := re.search(r"would cost ([\d.,]+) FTE", s))
+    )
+    got = base_fte - fresh("forced", must_fund=[forced[0]])
+    assert abs(got - float(forced[1][1].replace(",", ""))) <= 0.05
+    removed = next(
+        (i, m) for i, s in text.items() if (m := re.search(r"save ([\d.,]+) FTE less", s))
+    )
+    got = base_fte - fresh("removed", must_not=[removed[0]])
+    assert abs(got - float(removed[1][1].replace(",", ""))) <= 0.05
+    price = next(m for s in text if (m := re.search(r"under the (\d{4}) budget ([\d.]+) FTE", s)))
+    years = {**scen["year_budgets"], int(price[1]): scen["year_budgets"][int(price[1])] + 1e6}
+    assert abs(fresh("raised", year_budgets=years) - base_fte - float(price[2])) <= 0.05
