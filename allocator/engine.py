@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from . import baselines
+from .backends.base import RawSolution
 from .catalog import model_plans, regions_for
 from .domain import (
     Application,
@@ -26,9 +27,61 @@ from .domain import (
     SolveStatus,
 )
 from .eligibility import check_all
-from .feasibility import feasibility_problems, snap_scales, trim_overshoot
+from .feasibility import euro_sum, feasibility_problems, snap_scales, whole_cents
 from .model.problem import AllocationProblem, build_problem
 from .reasons import optimal_reasons
+
+DEFAULT_GAP = RunOptions.model_fields["mip_rel_gap"].default
+"""The relative gap of an exact solve (1e-7). At it a backend's word "optimal" is taken as
+the proof; at a wider gap the word must be checked against a proven bound (see _honest)."""
+GAP_SLACK = 1e-9
+"""Round-off allowed when a gap is compared with the tolerance (absolute, on the ratio)."""
+
+
+class TimeUp(Exception):
+    """The time limit ran out before any award set existed; ``phase`` says in which step."""
+
+    def __init__(self, phase: str, limit_s: float, elapsed_s: float):
+        super().__init__(phase)
+        self.phase, self.limit_s, self.elapsed_s = phase, limit_s, elapsed_s
+
+    def __str__(self) -> str:
+        return (
+            f"time limit of {self.limit_s:g} s reached while {self.phase} "
+            f"({self.elapsed_s:.1f} s into the run), before any award set; raise --time-limit"
+        )
+
+
+@dataclass
+class Deadline:
+    """A time limit over the whole run, on the monotonic clock. Steps that cannot be cut
+    short check it between them (``check``); a solver is given what is ``left``."""
+
+    limit_s: float | None
+    start: float = field(default_factory=time.monotonic)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def left(self) -> float | None:
+        """Seconds left (0 when passed); None without a limit."""
+        return None if self.limit_s is None else max(0.0, self.limit_s - self.elapsed())
+
+    def expired(self) -> bool:
+        return self.limit_s is not None and self.elapsed() >= self.limit_s
+
+    def check(self, phase: str) -> None:
+        """Raise TimeUp naming ``phase`` (the step just done) when the limit has passed."""
+        if self.expired():
+            assert self.limit_s is not None
+            raise TimeUp(phase, self.limit_s, self.elapsed())
+
+    def solver_options(self, options: RunOptions) -> RunOptions:
+        """``options`` with the solver's time limit set to what is left (at least 1 ms)."""
+        left = self.left()
+        if left is None:
+            return options
+        return options.model_copy(update={"time_limit_s": max(left, 1e-3)})
 
 
 @dataclass
@@ -66,25 +119,43 @@ def allocate(
     options: RunOptions | None = None,
     regions: RegionTable | None = None,
     plans: dict[str, ModelPlan] | None = None,
+    deadline: Deadline | None = None,
 ) -> Allocation:
-    """Decide on every application under ``scenario`` with ``options.method``."""
+    """Decide on every application under ``scenario`` with ``options.method``.
+
+    ``deadline``: the run's time limit, started by the caller (the command line starts it
+    before reading); raises TimeUp when it passes before the budget rows are built. Without
+    one, ``options.time_limit_s`` counts from here and the eligibility and rows are not cut.
+    A run cut short after the rows and before any award set is ``no_solution`` (the message
+    names the step), one cut short with an award set ``feasible``."""
     options = options or RunOptions()
+    given = deadline is not None
+    if deadline is None:
+        deadline = Deadline(options.time_limit_s)
     plans = plans if plans is not None else model_plans()
     regions = regions if regions is not None else regions_for(scenario)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     reasons = check_all(applications, scenario, plans)
     lock_conflicts = _check_locks(applications, scenario, reasons)
+    if given:
+        deadline.check("checking eligibility")
     eligible = [a for a in applications if not reasons[a.application_id]]
     themes = {a.application_id: plans[a.use_case].theme for a in eligible}
     problem = build_problem(eligible, scenario, regions, themes)
     timings["eligibility_and_rows"] = time.perf_counter() - t0
+    if given:
+        deadline.check("building the budget rows")
 
     if lock_conflicts:
         status, scale, notes = SolveStatus.infeasible, None, {}
         extra = {"conflicts": lock_conflicts, "message": "the board's locks cannot hold"}
     elif options.method is Method.optimal:
-        status, scale, notes, extra = _optimal(problem, options, timings)
+        try:
+            status, scale, notes, extra = _optimal(problem, options, timings, deadline)
+        except TimeUp as exc:  # no award set: said as a status, the phase in the message
+            status, scale, notes = SolveStatus.no_solution, None, {}
+            extra = {"message": str(exc), "solver": options.solver, "stopped_in": exc.phase}
     else:
         t1 = time.perf_counter()
         if options.method is Method.fcfs:
@@ -138,48 +209,149 @@ def _check_locks(
     ]
 
 
-def _optimal(problem: AllocationProblem, options: RunOptions, timings: dict[str, float]):  # type: ignore[no-untyped-def]
+def _optimal(  # type: ignore[no-untyped-def]
+    problem: AllocationProblem,
+    options: RunOptions,
+    timings: dict[str, float],
+    deadline: Deadline | None = None,
+):
     from .backends import Feature, get_backend
     from .model.mip import build_mip
 
+    deadline = deadline or Deadline(None)
     if problem.n == 0:
         return SolveStatus.optimal, np.zeros(0), {}, {"bound": 0.0, "solver": options.solver}
     t0 = time.perf_counter()
     backend = get_backend(options.solver)
     model = build_mip(problem, semicontinuous=Feature.SEMICONTINUOUS in backend.features)
     timings["build"] = time.perf_counter() - t0
+    deadline.check("building the model")
     t1 = time.perf_counter()
     start, lp_bound = None, None
     if options.reduce and {Feature.LP_DUALS, Feature.WARM_START} <= backend.features:
         model, start, lp_bound = _reduce(problem, model, backend)
     timings["reduce"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    raw = backend.solve(model, options, start=start)
+    if deadline.expired() and start is not None:  # no time to solve: the LP-guided start
+        objective = float(model.col_obj @ start)
+        raw = RawSolution(SolveStatus.feasible, start, objective, None)
+    else:
+        deadline.check("reducing the model (LP relaxation)")
+        raw = backend.solve(model, deadline.solver_options(options), start=start)
     timings["solve"] = time.perf_counter() - t2
+    raw, lp_bound = _honest(raw, backend, model, options, lp_bound, deadline)
+    if deadline.expired() and raw.status is SolveStatus.no_solution:
+        raise TimeUp("solving", deadline.limit_s or 0.0, deadline.elapsed())
     extra = {"bound": _valid_bound(raw, lp_bound), "solver": backend.name, "message": raw.message}
+    if deadline.expired() and raw.status.has_solution:
+        extra["message"] = _joined(
+            f"time limit of {deadline.limit_s:g} s reached while solving", raw.message
+        )
     if raw.status is SolveStatus.infeasible:
         from .diagnose import find_conflicts
 
         t3 = time.perf_counter()
-        # every application open: the elastic model may break caps, so none is shut by them
-        open_model = build_mip(problem, shut_unfundable=False)
-        conflicts = find_conflicts(open_model, problem, backend, options)
+        conflicts = []
+        if not deadline.expired():
+            # every application open: the elastic model may break caps, so none is shut by them
+            open_model = build_mip(problem, shut_unfundable=False)
+            conflicts = find_conflicts(
+                open_model, problem, backend, deadline.solver_options(options)
+            )
         timings["diagnose"] = time.perf_counter() - t3
         extra["conflicts"] = [str(c) for c in conflicts]
         extra["message"] = "no award set keeps every rule; " + (
             f"smallest conflicting set: {', '.join(c.constraint for c in conflicts)}"
             if conflicts
             else "no conflicting set could be named"
+            + (" (time limit reached)" if deadline.expired() else "")
         )
     if not raw.status.has_solution or raw.values is None:
         return raw.status, None, {}, extra
+    status = raw.status
     scale = snap_scales(problem, raw.values[model.scale_col], model.choices(raw.values))
-    if problem.secondary and raw.status is SolveStatus.optimal and raw.objective is not None:
-        t4 = time.perf_counter()
-        scale = _secondary(problem, scale, raw.objective, backend, options)
-        timings["secondary"] = time.perf_counter() - t4
-    scale = trim_overshoot(problem, scale)
-    return raw.status, scale, optimal_reasons(problem, scale), extra
+    if problem.secondary and status is SolveStatus.optimal and raw.objective is not None:
+        if deadline.expired():
+            status = SolveStatus.feasible  # the FTE optimum, but not the board's tie-breaks
+            extra["message"] = _joined(
+                f"time limit of {deadline.limit_s:g} s reached before the secondary objectives",
+                extra["message"],
+            )
+        else:
+            t4 = time.perf_counter()
+            scale = _secondary(
+                problem, scale, raw.objective, backend, deadline.solver_options(options)
+            )
+            timings["secondary"] = time.perf_counter() - t4
+    if deadline.expired():
+        # reasons.decide is not cut short; the awards say why none was worked out
+        notes = {
+            i: ("scaled down" if s > 0 else "not funded")
+            + ": reason not worked out (time limit reached)"
+            for i, s in enumerate(scale)
+            if s < 1.0
+        }
+        extra["message"] = _joined(extra["message"], "reasons not worked out (time limit)")
+        return status, scale, notes, extra
+    return status, scale, optimal_reasons(problem, scale), extra
+
+
+def _joined(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def _honest(raw: RawSolution, backend, model, options: RunOptions, lp_bound, deadline):  # type: ignore[no-untyped-def]
+    """The backend's answer with a status the bounds prove, and the LP bound if one was
+    worked out here. ``optimal`` stays only where the gap to a proven bound is within
+    options.mip_rel_gap; at the default gap a backend's own word "optimal" is the proof
+    (all backends stop there only when the gap is below 1e-7). A backend that gives no
+    proven bound (Backend.proves_bound) and claims optimal at a wider gap is checked
+    against our LP bound (weak duality, model/reduce.py); without one it is ``feasible``."""
+    if not raw.status.has_solution or raw.objective is None:
+        return raw, lp_bound
+    bound = _valid_bound(raw, lp_bound)
+    exact = options.mip_rel_gap <= DEFAULT_GAP
+    if raw.status is SolveStatus.optimal and bound is None and exact:
+        return raw, lp_bound  # the solver's word at the exact gap; bound = objective
+    unproven = bound is None or (
+        raw.status is SolveStatus.optimal and not _within(raw, bound, options)
+    )
+    if unproven and not deadline.expired():
+        lp_bound = _lp_bound(backend, model)
+        bound = _valid_bound(raw, lp_bound)
+    if raw.status is SolveStatus.optimal and (bound is None or not _within(raw, bound, options)):
+        said = f"{backend.name} stopped within --gap {options.mip_rel_gap:g} by its own account"
+        proof = (
+            "no proven bound to check it against"
+            if bound is None
+            else f"the best proven bound {bound:,.2f} leaves a gap of "
+            f"{(bound - raw.objective) / max(abs(bound), 1e-9):.2e}"
+        )
+        raw = RawSolution(
+            SolveStatus.feasible, raw.values, raw.objective, raw.bound, f"{said}; {proof}"
+        )
+    return raw, lp_bound
+
+
+def _within(raw: RawSolution, bound: float, options: RunOptions) -> bool:
+    assert raw.objective is not None
+    gap = max(0.0, bound - raw.objective) / max(abs(bound), 1e-9)
+    return gap <= options.mip_rel_gap + GAP_SLACK or bound - raw.objective <= 1e-6
+
+
+def _lp_bound(backend, model) -> float | None:  # type: ignore[no-untyped-def]
+    """A proven bound from the LP relaxation: the backend's own LP duals, else those of an
+    installed backend that gives LP duals (any duals prove a bound: weak duality)."""
+    from .backends import Feature, _backend_class, solver_names
+
+    bound = backend.lp_bound(model)
+    if bound is not None:
+        return bound
+    for name in solver_names():
+        cls = _backend_class(name)
+        if Feature.LP_DUALS in cls.features and cls.available():
+            return cls().lp_bound(model)
+    return None
 
 
 def _reduce(problem: AllocationProblem, model, backend):  # type: ignore[no-untyped-def]
@@ -236,7 +408,7 @@ def _secondary(
         model = keep_row(model, objective, cols, weights, float(weights @ x[cols]) - 0.5)
     scale = snap_scales(problem, x[model.scale_col], model.choices(x))
     # an application the last stage counts as funded in full is funded in full (its scale may
-    # sit a solver tolerance below 1); trim_overshoot then keeps the budgets exact
+    # sit a solver tolerance below 1); whole_cents then keeps the budgets exact
     scale[full_awards(model, x, problem)] = 1.0
     return scale
 
@@ -281,6 +453,7 @@ def _result(
             conflicts=extra.get("conflicts", []),
         )
     index = {a: i for i, a in enumerate(problem.app_ids)}
+    scale, amount_eur = whole_cents(problem, scale)  # whole cents, every cap kept exactly
     awards = []
     for app in applications:
         codes = reasons[app.application_id]
@@ -310,13 +483,13 @@ def _result(
                 application_id=app.application_id,
                 status=st,
                 scale=s,
-                awarded_amount_eur=s * float(problem.cost_eur[i]),
+                awarded_amount_eur=float(amount_eur[i]),
                 awarded_fte=s * float(problem.fte[i]),
                 reason=notes.get(i, ""),
             )
         )
     objective = math.fsum(a.awarded_fte for a in awards)
-    total = math.fsum(a.awarded_amount_eur for a in awards)
+    total = euro_sum(a.awarded_amount_eur for a in awards)
     bound = extra.get("bound")
     if options.method is not Method.optimal:
         bound = None

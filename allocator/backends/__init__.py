@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 from ..errors import SolverUnavailable
-from .base import Backend, Feature, RawSolution
+from .base import Backend, Feature, RawSolution, SolverFailed
 
 _BACKENDS: dict[str, tuple[str, str]] = {
     "highs": ("highs", "HighsBackend"),
@@ -22,6 +22,7 @@ __all__ = [
     "Backend",
     "Feature",
     "RawSolution",
+    "SolverFailed",
     "available_solvers",
     "get_backend",
 ]

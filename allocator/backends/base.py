@@ -10,10 +10,15 @@ import numpy as np
 
 from ..domain import RunOptions, SolveStatus
 from ..model.mip import SEMICONTINUOUS, LinearModel
-from ..model.reduce import LpSolution
+from ..model.reduce import LpSolution, dual_bound, relaxation
 
 FEASIBILITY_TOL = 1e-7
 """Primal feasibility tolerance asked of the solvers, in model units (EUR 1,000): EUR 0.0001."""
+
+
+class SolverFailed(RuntimeError):
+    """A solver ended in a state we cannot use (neither a solution nor a proof of none): the
+    message is one line for the user, naming the solver, the step and its status."""
 
 
 class Feature(str, enum.Enum):
@@ -48,6 +53,10 @@ class Backend(abc.ABC):
     name: str = ""
     description: str = ""
     features: frozenset[Feature] = frozenset()
+    proves_bound: bool = True
+    """Does solve() hand back the solver's own proven dual bound? False: RawSolution.bound is
+    always None and a status ``optimal`` is only the solver's word that it stopped within
+    options.mip_rel_gap (the engine then checks it against our own LP bound, lp_bound)."""
 
     @classmethod
     @abc.abstractmethod
@@ -64,6 +73,31 @@ class Backend(abc.ABC):
     def solve_relaxation(self, model: LinearModel) -> LpSolution | None:
         """Optimal LP solution with reduced costs, None if infeasible (Feature.LP_DUALS)."""
         raise NotImplementedError(f"{self.name} does not give LP reduced costs")
+
+    def relaxation_duals(self, model: LinearModel) -> list[np.ndarray] | None:
+        """Row duals of ``model``'s LP relaxation (our ``model``, a maximisation), as
+        candidates: any vector gives a proven bound (reduce.dual_bound), so a backend unsure
+        of its library's sign convention may offer several. None: none to be had (an
+        infeasible or unsolved LP, or no duals from this library)."""
+        if Feature.LP_DUALS not in self.features:
+            return None
+        lp = self.solve_relaxation(relaxation(model))
+        return None if lp is None else [lp.row_duals]
+
+    def lp_bound(self, model: LinearModel) -> float | None:
+        """A proven upper bound on every solution of ``model`` from its LP relaxation (weak
+        duality, model/reduce.py: round-off in the LP cannot make it wrong); None when this
+        backend cannot give one."""
+        candidates = self.relaxation_duals(model)
+        if not candidates:
+            return None
+        bounds = [
+            dual_bound(model, _as_lp(y)).value
+            for y in candidates
+            if y is not None and len(y) == model.num_rows and np.all(np.isfinite(y))
+        ]
+        bounds = [b for b in bounds if np.isfinite(b)]
+        return min(bounds) if bounds else None
 
     def lp_session(self, model: LinearModel, hint: object | None = None) -> LpSession:
         """Keep the LP ``model`` loaded for many re-solves that change only bounds
@@ -125,3 +159,9 @@ class RebuildLpSession(LpSession):
         if row_ub is not None:
             changed = replace(changed, row_ub=row_ub)
         return self.backend.solve_relaxation(changed)
+
+
+def _as_lp(row_duals: np.ndarray) -> LpSolution:
+    """An LpSolution holding only row duals (all dual_bound reads)."""
+    empty = np.zeros(0)
+    return LpSolution(0.0, empty, empty, np.asarray(row_duals, dtype=np.float64))

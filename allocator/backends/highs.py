@@ -14,7 +14,7 @@ import numpy as np
 from ..domain import RunOptions, SolveStatus
 from ..model.mip import LinearModel
 from ..model.reduce import LpSolution
-from .base import FEASIBILITY_TOL, Backend, Feature, LpSession, RawSolution
+from .base import FEASIBILITY_TOL, Backend, Feature, LpSession, RawSolution, SolverFailed
 
 
 class HighsBackend(Backend):
@@ -148,7 +148,11 @@ def _lp_solution(h, highspy) -> LpSolution | None:  # type: ignore[no-untyped-de
     if status == highspy.HighsModelStatus.kInfeasible:
         return None
     if status != highspy.HighsModelStatus.kOptimal:
-        raise RuntimeError(f"LP relaxation: {h.modelStatusToString(status)}")
+        raise SolverFailed(
+            f"HiGHS could not solve the LP relaxation (status: {h.modelStatusToString(status)}); "
+            "numbers of very different sizes (an fte or a cost near the input limits?) can "
+            "cause this"
+        )
     solution = h.getSolution()
     return LpSolution(
         objective=h.getInfo().objective_function_value,
