@@ -1,14 +1,15 @@
 """allocator: provably optimal allocation of the Dutch AZWA breakthrough funds.
 
-Python API (for notebooks)::
+Python API (CONTRACT.md, "Python API"; allocator/api.py)::
 
-    from allocator import load_scenario, load_submission, allocate, RunOptions
-    scenario = load_scenario("scenarios/baseline.yaml")
-    regions = regions_for(scenario)
-    submission = load_submission("applications.csv", regions)
-    alloc = allocate(submission.applications, scenario, RunOptions(method="optimal"))
-    alloc.result.status, alloc.result.objective_fte
-    awards_frame(alloc)   # pandas DataFrame
+    import allocator as al
+    apps = al.read_applications("applications.csv")      # DataFrame; raises al.InputError
+    sc = al.Scenario.from_yaml("scenarios/baseline.yaml") # sc.replace(impact_bar=9) validates
+    res = al.solve(apps, sc, explain=True)
+    res.status, res.objective_fte, res.awards, res.shadow_prices, res.explain("A021")
+    al.compare([sc, sc.replace(impact_bar=9)], apps)     # the rows of compare.csv
+
+The lower layers (``allocate``, ``load_submission`` ...) stay importable for tools.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ _EXPORTS = {
     "awards_frame": "results",
     "write_run": "io.run_files",
     "InputError": "errors",
+    "read_applications": "api",
+    "solve": "api",
+    "Result": "api",
+    "compare": "api",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -94,6 +94,21 @@ ELIGIBILITY_CODES: tuple[str, ...] = (
 """Reason codes of CONTRACT.md, in the order they are checked and reported."""
 
 
+class Milestone(BaseModel):
+    """A milestone (mijlpaal) of a model plan: insurers pay per milestone reached.
+
+    ``year`` says which of an application's cost years (the years with cost_YYYY > 0, in
+    order) the milestone falls in: ``each`` (one per cost year), ``first``, ``last`` or an
+    offset (0 = first cost year; past the last one it falls in the last). A cost year's
+    award is split over the milestones falling in it in proportion to ``share``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    share: float = Field(gt=0, le=1, allow_inf_nan=False, description="share of a year's cost")
+    year: Literal["each", "first", "last"] | Annotated[int, Field(ge=0, le=20)] = "each"
+
+
 class ModelPlan(BaseModel):
     """A national model plan (modelplan): one per use case (toepassingsgebied)."""
 
@@ -113,6 +128,21 @@ class ModelPlan(BaseModel):
     )
     indicative_source: str | None = None
     source: str = ""
+    milestones: list[Milestone] = Field(
+        default_factory=list,
+        description="payment milestones (assumed template, see models/README.md); at least "
+        "one with year 'each' so that every cost year is paid",
+    )
+
+    @field_validator("milestones")
+    @classmethod
+    def _every_year_paid(cls, value: list[Milestone]) -> list[Milestone]:
+        if value and not any(m.year == "each" for m in value):
+            raise ValueError("at least one milestone needs year 'each' (every cost year paid)")
+        names = [m.name for m in value]
+        if len(set(names)) != len(names):
+            raise ValueError("milestone names must be unique")
+        return value
 
 
 class Application(BaseModel):
@@ -247,6 +277,14 @@ class Scenario(BaseModel):
     def years(self) -> list[int]:
         """Funding years, ascending."""
         return sorted(self.year_budgets)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Scenario:
+        """Read a scenario YAML (CONTRACT.md keys); a relative ``regions`` path is taken
+        relative to the file. Raises InputError naming the file, key and reason."""
+        from .io.inputs import load_scenario  # the reader lives with the other readers
+
+        return load_scenario(path)
 
     def replace(self, **changes: Any) -> Scenario:
         """A validated variant: ``sc.replace(impact_bar=9, ceiling=300e6)``. Keys are the YAML

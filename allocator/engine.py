@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -120,8 +121,12 @@ def allocate(
     regions: RegionTable | None = None,
     plans: dict[str, ModelPlan] | None = None,
     deadline: Deadline | None = None,
+    extra_rows: Callable[[AllocationProblem, list[Application]], None] | None = None,
 ) -> Allocation:
     """Decide on every application under ``scenario`` with ``options.method``.
+
+    ``extra_rows(problem, eligible)`` may add rows to the problem before it is solved (the
+    API's ``extra_constraints``, model/custom.py).
 
     ``deadline``: the run's time limit, started by the caller (the command line starts it
     before reading); raises TimeUp when it passes before the budget rows are built. Without
@@ -143,6 +148,8 @@ def allocate(
     eligible = [a for a in applications if not reasons[a.application_id]]
     themes = {a.application_id: plans[a.use_case].theme for a in eligible}
     problem = build_problem(eligible, scenario, regions, themes)
+    if extra_rows is not None:
+        extra_rows(problem, sorted(eligible, key=lambda a: a.application_id))
     timings["eligibility_and_rows"] = time.perf_counter() - t0
     if given:
         deadline.check("building the budget rows")

@@ -44,6 +44,9 @@ from .model.reduce import (
 from .reasons import binding_caps, decide
 
 SHADOW_STEP_EUR = 1_000_000.0
+PRICED_FAMILIES = ("ceiling", "theme", "year", "region", "custom")
+"""Caps whose shadow price is re-solved (a custom cap's right-hand side grows by 1,000,000
+of its own unit: EUR for a money row)."""
 GUESS_FLOOR = 2e-6
 GUESS_BASE_GAP = 1.0
 GUESS_LEARN_AFTER = 4
@@ -410,7 +413,7 @@ def explain(
     caps = [
         k
         for k, info in enumerate(problem.rows)
-        if problem.is_cap[k] and info.family in ("ceiling", "theme", "year", "region")
+        if problem.is_cap[k] and info.family in PRICED_FAMILIES
     ]
     has_members = set(problem.triplets()[0].tolist())
     tasks: list[tuple[str, int]] = [("cap", k) for k in caps if k in has_members]

@@ -40,6 +40,8 @@ def describe_constraint(name: str, alloc: Allocation) -> str:
         return f"the regional cap of {alloc.regions.names.get(entity, entity)}"
     if family == "exclusive":
         return f"exclusive group {entity}"
+    if family == "custom":
+        return f"the custom constraint {entity!r}"
     return name
 
 
