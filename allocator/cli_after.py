@@ -103,3 +103,64 @@ def social(regions, key_file, awards, applications, out, quiet) -> None:  # type
                 f"EUR {row['social_total']:>12,}  EUR {row['social_per_inhabitant']:>7.2f}/inh."
             )
         click.echo(f"written to {out}/social.csv and social_regions.csv")
+
+
+@click.command()
+@click.option(
+    "--awards", type=click.Path(dir_okay=False), required=True, help="awards.csv (or .xlsx)"
+)
+@click.option(
+    "--applications", "-a", type=click.Path(dir_okay=False), help="default: shipped sample"
+)
+@click.option(
+    "--scenario", "-s", type=click.Path(dir_okay=False), help="default: scenarios/baseline.yaml"
+)
+@click.option("--out", "-o", type=click.Path(file_okay=False), required=True)
+@click.option("--quiet", "-q", is_flag=True, help="no cash table on the terminal")
+def payments(awards, applications, scenario, out, quiet) -> None:  # type: ignore[no-untyped-def]
+    """Payment schedule of an award set per application, milestone and year (payments.csv,
+    cash.csv, payments.xlsx): to the cent, adding up to each award and to scale x cost per
+    year; the cash view per year against the scenario's year budgets."""
+    from . import payments as pay
+    from .catalog import model_plans
+    from .io.outputs import render_csv, write_atomically
+    from .io.xlsx import STYLE_DECIMAL, STYLE_MONEY, render_xlsx
+
+    try:
+        scen, _, submission = _load(applications, scenario)
+        table = pay.read_award_set(awards, submission.applications)
+    except InputError as exc:
+        _fail_input(exc)
+        return
+    apps = submission.applications
+    rows = pay.payment_rows(apps, table, model_plans())
+    wrong = pay.check_schedule(apps, table, rows)
+    if wrong:  # cannot happen by construction; never write a schedule that does not add up
+        raise click.ClickException("the schedule does not add up: " + "; ".join(wrong[:5]))
+    cash = pay.cash_view(rows, scen)
+    per_app = pay.per_application(apps, table, rows)
+    money = ("amount", "budget", "paid", "left", "awarded_amount", "cumulative_budget",
+             "cumulative_paid", "cumulative_left")  # fmt: skip
+    styles = {c: STYLE_MONEY for c in money} | {"scale": STYLE_DECIMAL}
+    styles |= {k: STYLE_MONEY for r in per_app[:1] for k in r if k.startswith("paid:")}
+    write_atomically(
+        out,
+        {
+            "payments.csv": render_csv(rows, pay.PAYMENT_COLUMNS),
+            "cash.csv": render_csv(cash),
+            "payments.xlsx": render_xlsx(
+                [
+                    ("payments", rows, pay.PAYMENT_COLUMNS),
+                    ("per application", per_app, None),
+                    ("cash per year", cash, None),
+                ],
+                styles=styles,
+            ),
+        },
+    )
+    if not quiet:
+        click.echo(f"{len(per_app)} awarded applications, {len(rows)} payments; cash per year:")
+        for r in cash:
+            budget = "-" if r["budget"] is None else f"{r['budget']:,.2f}"
+            click.echo(f"  {r['year']}: paid EUR {r['paid']:>16,.2f} of {budget}")
+        click.echo(f"written to {out}/payments.csv, cash.csv and payments.xlsx")
