@@ -1,0 +1,298 @@
+"""The board's commands: ``allocator compare`` and ``allocator sweep`` (CONTRACT.md,
+"Scenario comparison" and "Sweeps"). Standalone click commands, added to the main group
+in cli.py with ``main.add_command``."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .errors import InputError, SolverUnavailable
+
+EXIT_INPUT = 2
+
+
+def _fail_input(exc: InputError) -> None:
+    click.echo(exc.render(limit=200), err=True)
+    sys.exit(EXIT_INPUT)
+
+
+def _applications_path(applications: str | None) -> Path:
+    from .catalog import sample_applications_path
+
+    return Path(applications) if applications else sample_applications_path()
+
+
+def _fmt_eur(value: object) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def _fmt(value: object, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+# --- compare ----------------------------------------------------------------------------
+
+
+def _compare_module():  # type: ignore[no-untyped-def]
+    """allocator/compare.py (``from . import compare`` would give the API's function)."""
+    import importlib
+
+    return importlib.import_module(".compare", __package__)
+
+
+@click.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--applications",
+    "-a",
+    type=click.Path(dir_okay=False),
+    help="CSV or XLSX; default: shipped sample",
+)
+@click.option("--out", "-o", type=click.Path(file_okay=False), required=True)
+@click.option(
+    "--workers", type=int, default=None, help="processes solving runs (default: all cores)"
+)
+@click.option("--solver", default=None, help="backend (see `allocator solvers`)")
+@click.option("--quiet", "-q", is_flag=True, help="no table on the terminal")
+def compare(scenarios, applications, out, workers, solver, quiet) -> None:  # type: ignore[no-untyped-def]
+    """Solve every SCENARIO (optimal) and fcfs and greedy under the first; write
+    compare.csv, flips.csv and compare.xlsx to OUT."""
+    from .backends import DEFAULT_SOLVER
+    from .catalog import regions_for
+    from .domain import RunOptions
+    from .io.inputs import load_scenario, load_submission
+    from .io.outputs import render_csv, write_set
+    from .io.xlsx import render_xlsx
+
+    cmp = _compare_module()
+    t0 = time.perf_counter()
+    try:
+        loaded = [(Path(s).stem, load_scenario(Path(s))) for s in scenarios]
+        stems = [stem for stem, _ in loaded]
+        twice = sorted({s for s in stems if stems.count(s) > 1})
+        if twice:
+            raise click.UsageError(
+                f"two scenario files are named {', '.join(twice)}: the runs are told apart "
+                "by file name, rename one"
+            )
+        tables = {}
+        for _, scen in loaded:
+            regions = regions_for(scen)
+            tables.setdefault(regions.name, regions)
+        apps_file = _applications_path(applications)
+        # the submission must read under every region table of the comparison
+        submissions = [load_submission(apps_file, table) for table in tables.values()]
+        apps = submissions[0].applications
+        options = RunOptions(solver=solver or DEFAULT_SOLVER)
+        runs = cmp.solve_runs(apps, loaded, regions_for, options, workers=workers)
+        compare_df, flips_df = cmp.compare_frame(runs), cmp.flips_frame(runs)
+        compare_rows, flip_rows = cmp.frame_rows(compare_df), cmp.frame_rows(flips_df)
+        files = {
+            "compare.csv": render_csv(compare_rows, list(compare_df.columns)),
+            "flips.csv": render_csv(flip_rows, list(flips_df.columns)),
+            "compare.xlsx": render_xlsx(
+                [
+                    ("compare", compare_rows, list(compare_df.columns)),
+                    ("flips", flip_rows, list(flips_df.columns)),
+                ]
+            ),
+        }
+        write_set(Path(out), files)
+    except InputError as exc:
+        _fail_input(exc)
+        return
+    except SolverUnavailable as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    elapsed = time.perf_counter() - t0
+    if not quiet:
+        _print_compare(runs, compare_rows, flip_rows)
+    for run in runs:
+        if not run.solved:
+            result = run.alloc.result
+            click.echo(f"{run.label}: no award set ({result.status.value}). {result.message}")
+    click.echo(
+        f"{len(runs)} runs in {elapsed:.1f} s; compare.csv, flips.csv, compare.xlsx in {out}/"
+    )
+
+
+def _print_compare(runs, rows, flip_rows) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.table import Table
+
+    cmp = _compare_module()
+    console = Console()
+    table = Table("", *(run.label for run in runs), title="Scenario comparison")
+
+    def line(name: str, cells: list[str]) -> None:
+        table.add_row(name, *cells)
+
+    line("status", [r["status"] for r in rows])
+    line("FTE saved", [_fmt(r["objective_fte"]) for r in rows])
+    line("EUR awarded", [_fmt_eur(r["total_awarded"]) for r in rows])
+    line(
+        "FTE per EUR 1M",
+        [
+            "-"
+            if not r["total_awarded"]
+            else _fmt(r["objective_fte"] / (r["total_awarded"] / 1e6), 2)
+            for r in rows
+        ],
+    )
+    line("awards", [_fmt(r["awarded_count"]) for r in rows])
+    line("partial awards", [_fmt(r["partial_count"]) for r in rows])
+    keys = [k for k in rows[0] if k.startswith(("theme:", "year:", "region:"))]
+    for key in keys:
+        line(f"EUR {key}", [_fmt_eur(r[key]) for r in rows])
+    per_capita = [cmp.fte_per_capita(run.alloc) if run.solved else None for run in runs]
+    line(
+        "regions served",
+        [
+            "-" if pc is None else f"{sum(1 for v in pc.values() if v > 0)} of {len(pc)}"
+            for pc in per_capita
+        ],
+    )
+    codes = sorted({code for pc in per_capita if pc for code in pc})
+    for code in codes:
+        line(
+            f"FTE per 100k {code}",
+            [
+                "-" if pc is None or code not in pc else f"{pc[code] * 1e5:,.2f}"
+                for pc in per_capita
+            ],
+        )
+    line("Gini FTE/inhabitant", [_fmt(r[cmp.GINI_COLUMN], 3) for r in rows])
+    console.print(table)
+    if not flip_rows:
+        console.print("no application changes scale between the runs")
+        return
+    worth = _flip_worth(runs)
+    flips = Table(
+        "application",
+        *(run.label for run in runs),
+        "FTE at stake",
+        "EUR at stake",
+        title=f"{len(flip_rows)} applications change scale between runs",
+    )
+    for row in flip_rows:
+        app_id = row["application_id"]
+        fte, eur = worth[app_id]
+        flips.add_row(
+            app_id,
+            *(_fmt(row[run.label], 2) for run in runs),
+            f"{fte:,.1f}",
+            f"{eur:,.0f}",
+        )
+    console.print(flips)
+
+
+def _flip_worth(runs) -> dict[str, tuple[float, float]]:  # type: ignore[no-untyped-def]
+    """app id -> (largest minus smallest awarded FTE, same in EUR) over the solved runs."""
+    fte: dict[str, list[float]] = {}
+    eur: dict[str, list[float]] = {}
+    for run in runs:
+        if not run.solved:
+            continue
+        for w in run.alloc.result.awards:
+            fte.setdefault(w.application_id, []).append(w.awarded_fte)
+            eur.setdefault(w.application_id, []).append(w.awarded_amount_eur)
+    return {k: (max(v) - min(v), max(eur[k]) - min(eur[k])) for k, v in fte.items()}
+
+
+# --- sweep ------------------------------------------------------------------------------
+
+
+def _parse_sets(ctx, param, values):  # type: ignore[no-untyped-def]
+    from .sweep import parse_set
+
+    try:
+        return [parse_set(v) for v in values]
+    except InputError as exc:
+        raise click.BadParameter(
+            "; ".join(str(p) for p in exc.problems), ctx=ctx, param=param
+        ) from None
+
+
+@click.command()
+@click.option(
+    "--scenario",
+    "-s",
+    type=click.Path(dir_okay=False),
+    help="YAML; default: scenarios/baseline.yaml",
+)
+@click.option(
+    "--applications",
+    "-a",
+    type=click.Path(dir_okay=False),
+    help="CSV or XLSX; default: shipped sample",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    required=True,
+    callback=_parse_sets,
+    metavar="KEY=VALUES",
+    help="a scenario key (dotted: theme_budgets.ai, year_budgets.2029) and v1,v2,... or "
+    "start:stop:step (stop included); repeat for a grid",
+)
+@click.option("--out", "-o", type=click.Path(file_okay=False), required=True)
+@click.option("--workers", type=int, default=None, help="processes (default: all cores)")
+@click.option("--solver", default=None, help="backend (see `allocator solvers`)")
+@click.option("--quiet", "-q", is_flag=True, help="no progress bar or table")
+def sweep(scenario, applications, sets, out, workers, solver, quiet) -> None:  # type: ignore[no-untyped-def]
+    """Solve every combination of the --set values (optimal); write sweep.csv to OUT."""
+    from .backends import DEFAULT_SOLVER
+    from .catalog import regions_for, scenario_path
+    from .domain import RunOptions
+    from .io.inputs import load_scenario, load_submission
+    from .io.outputs import render_csv, write_set
+    from .sweep import grid, run_sweep, sweep_columns
+    from .terminal import progress_bar
+
+    t0 = time.perf_counter()
+    try:
+        base = load_scenario(Path(scenario) if scenario else scenario_path("baseline"))
+        grid(base, sets)  # every bad key or value refused before anything is solved
+        regions = regions_for(base)
+        apps = load_submission(_applications_path(applications), regions).applications
+        options = RunOptions(solver=solver or DEFAULT_SOLVER)
+        with progress_bar("sweeping", enabled=not quiet) as bar:
+            rows = run_sweep(apps, base, sets, regions, options, workers=workers, progress=bar)
+        columns = sweep_columns(sets)
+        write_set(Path(out), {"sweep.csv": render_csv(rows, columns)})
+    except InputError as exc:
+        _fail_input(exc)
+        return
+    except SolverUnavailable as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    elapsed = time.perf_counter() - t0
+    if not quiet and len(rows) <= 60:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*columns, title=f"sweep of {base.name}")
+        for row in rows:
+            table.add_row(
+                *(
+                    _fmt(row[c], 1)
+                    if c in ("objective_fte",)
+                    else (_fmt_eur(row[c]) if c == "total_awarded" else str(row[c]))
+                    for c in columns
+                )
+            )
+        Console().print(table)
+    solved = [r for r in rows if r["objective_fte"] is not None]
+    click.echo(
+        f"{len(rows)} points ({len(rows) - len(solved)} without an award set) in "
+        f"{elapsed:.1f} s; sweep.csv in {out}/"
+    )
