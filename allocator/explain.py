@@ -27,7 +27,7 @@ import numpy as np
 
 from . import baselines
 from .backends import RawSolution
-from .domain import AwardStatus, RunOptions, SolveStatus
+from .domain import AwardStatus, Method, RunOptions, SolveStatus
 from .engine import Allocation
 from .feasibility import row_usage
 from .model.compact import Restricted, restrict
@@ -393,7 +393,7 @@ def explain(
     from .backends import Feature, get_backend
 
     result = alloc.result
-    if result.method.value != "optimal" or result.status is not SolveStatus.optimal:
+    if result.method is not Method.optimal or result.status is not SolveStatus.optimal:
         raise ValueError("explanations need an optimal award set (method optimal, status optimal)")
     t0 = time.perf_counter()
     problem = alloc.problem

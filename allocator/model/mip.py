@@ -6,8 +6,9 @@ s_i in [0, 1] and a binary choice z_i, linked by ``scale_max:<id>`` (s_i <= z_i)
 ``scale_min:<id>`` (s_i >= min_scale_i z_i). For a backend that knows semi-continuous
 columns (HiGHS), a scalable application outside exclusive groups is instead one column
 s_i in {0} u [min_scale_i, 1], without z_i or link rows. Exclusive groups limit the choices
-(``exclusive:<group>``). Money is in millions of euros inside the model (coefficients of order
-1-100 keep the solvers' tolerances far below one euro); the budget rows come from
+(``exclusive:<group>``). Money is in EUR 1,000 inside the model (MONEY_UNIT_EUR: coefficients
+of order 1-100,000 keep the solvers' tolerances, EUR 0.0001 and below, far under a cent);
+the budget rows come from
 ``AllocationProblem`` with their names unchanged.
 """
 
