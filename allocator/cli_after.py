@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .errors import InputError
+from .errors import InputError, SolverUnavailable
 
 EXIT_INPUT = 2
 EXIT_NO_SOLUTION = 3
@@ -164,3 +164,80 @@ def payments(awards, applications, scenario, out, quiet) -> None:  # type: ignor
             budget = "-" if r["budget"] is None else f"{r['budget']:,.2f}"
             click.echo(f"  {r['year']}: paid EUR {r['paid']:>16,.2f} of {budget}")
         click.echo(f"written to {out}/payments.csv, cash.csv and payments.xlsx")
+
+
+@click.command()
+@click.option(
+    "--awards", type=click.Path(dir_okay=False), required=True, help="awards.csv (or .xlsx)"
+)
+@click.option("--withdrawn", required=True, help="ID[,ID...]: applications that drop out")
+@click.option(
+    "--applications", "-a", type=click.Path(dir_okay=False), help="default: shipped sample"
+)
+@click.option(
+    "--scenario", "-s", type=click.Path(dir_okay=False), help="default: scenarios/baseline.yaml"
+)
+@click.option("--out", "-o", type=click.Path(file_okay=False), required=True)
+@click.option(
+    "--solver", default=None, help="backend (see `allocator solvers`); default: fastest measured"
+)
+@click.option("--time-limit", type=float, default=None, help="solver limit in seconds")
+@click.option("--xlsx/--no-xlsx", default=True, show_default=True, help="also write awards.xlsx")
+@click.option("--quiet", "-q", is_flag=True, help="no diff on the terminal")
+def reallocate(
+    awards, withdrawn, applications, scenario, out, solver, time_limit, xlsx, quiet
+) -> None:  # type: ignore[no-untyped-def]
+    """Withdraw applications from an award set and award the freed money optimally among the
+    applications not funded in full; no other award goes down. Writes the files of `solve`
+    plus diff.csv (who gains, how much)."""
+    from . import reallocate as re_
+    from .backends import DEFAULT_SOLVER
+    from .domain import RunOptions
+    from .io.outputs import render_csv, write_set
+    from .io.run_files import render_run
+
+    try:
+        scen, regions, submission = _load(applications, scenario)
+        ids = re_.parse_withdrawn(withdrawn, submission.applications)
+        options = RunOptions(solver=solver or DEFAULT_SOLVER, time_limit_s=time_limit)
+        done = re_.reallocate(submission.applications, scen, regions, awards, ids, options)
+    except InputError as exc:
+        _fail_input(exc)
+        return
+    except re_.AwardSetBreaksRules as exc:
+        click.echo(f"{awards}: refused, the award set breaks the scenario's rules:", err=True)
+        for line in exc.violations:
+            click.echo(f"  - {line}", err=True)
+        sys.exit(EXIT_INPUT)
+    except SolverUnavailable as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    alloc = done.allocation
+    files = render_run(alloc, xlsx=xlsx)
+    diff = done.diff_rows()
+    if alloc.result.status.has_solution:
+        files["diff.csv"] = render_csv(diff, re_.DIFF_COLUMNS)
+    write_set(Path(out), files)
+    for note in done.notes:
+        click.echo(f"note: {note}", err=True)
+    if not alloc.result.status.has_solution:
+        click.echo(f"no award set: {alloc.result.status.value}. {alloc.result.message}", err=True)
+        for line in alloc.result.conflicts:
+            click.echo(f"  - {line}", err=True)
+        sys.exit(EXIT_NO_SOLUTION)
+    if not quiet:
+        gained = sum(float(r["fte_gained"]) for r in diff if r["change"] != "withdrawn")
+        lost = -sum(float(r["fte_gained"]) for r in diff if r["change"] == "withdrawn")
+        click.echo(
+            f"{alloc.result.status.value}: withdrawn {len(ids)} ({lost:,.3f} FTE), "
+            f"re-awarded {gained:,.3f} FTE; total {alloc.result.objective_fte:,.3f} FTE"
+        )
+        for r in diff:
+            click.echo(
+                f"  {r['application_id']:<12} {r['change']:<13} scale {r['old_scale']:.4f} -> "
+                f"{r['new_scale']:.4f}  EUR {r['amount_gained']:>+16,.2f}  "
+                f"FTE {r['fte_gained']:>+9.3f}"
+            )
+        click.echo(f"written to {out} (the files of solve, plus diff.csv)")
+    if alloc.result.status.value == "error":
+        sys.exit(4)
