@@ -120,3 +120,119 @@ def test_cli_verify_exit_codes_and_xlsx(tmp_path: Path) -> None:
     edited.write_text("\n".join(lines) + "\n")
     result = CliRunner().invoke(main, [*base, "--awards", str(edited)])
     assert result.exit_code == 1 and "over by" in result.output
+
+
+# --- every award in every rule, in exact cents, the product's quoting read back ----------
+
+
+def test_an_ineligible_award_counts_in_every_budget_it_draws_on() -> None:
+    """E is ineligible (single party) and gets EUR 10M on top of a set at the ceiling: its
+    money breaks the ceiling and the AI theme budget as well, all reported at once."""
+    scen = SCEN.model_copy(update={"ceiling": 30 * M, "region_max_factor": None})
+    assert violations(scen=scen) == []
+    found = violations({**VALID, "E": 1.0}, scen=scen)
+    assert any(v.startswith("E: ineligible (single_party)") for v in found), found
+    assert any(v.startswith("ceiling:") and "over by 10,000,000.00" in v for v in found), found
+    assert any(v.startswith("theme:ai:") and "over by 5,000,000.00" in v for v in found), found
+
+
+def test_all_violations_are_reported_at_once() -> None:
+    scen = SCEN.model_copy(update={"ceiling": 30 * M, "region_max_factor": None})
+    found = violations({**VALID, "E": 1.0, "C": 1.0, "D": 0.3}, scen=scen)
+    for expected in ("E: ineligible", "ceiling:", "theme:ai:", "exclusive:G", "scale_min:D"):
+        assert any(v.startswith(expected) for v in found), (expected, found)
+
+
+def _partial_d(amount: object, scale: float | None) -> dict[str, dict[str, object]]:
+    rows = table(VALID)
+    rows["D"] = {"application_id": "D", "awarded_amount": amount}
+    if scale is not None:
+        rows["D"]["scale"] = scale
+    if amount is None:
+        del rows["D"]["awarded_amount"]
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("amount", "scale"),
+    [
+        ("5000000.01", (5 * M + 0.0099) / (10 * M)),  # amount and scale agree to the cent
+        (None, (5 * M + 0.0099) / (10 * M)),  # only the scale: scale x request to the cent
+        ("5000000.0099", (5 * M + 0.0099) / (10 * M)),  # not whole cents: counted as 0.01
+    ],
+)
+def test_one_cent_over_the_ceiling_fails(amount: object, scale: float | None) -> None:
+    """EUR 0.0099 over the ceiling passed under the old EUR 0.01 tolerance."""
+    scen = SCEN.model_copy(update={"ceiling": 30 * M, "region_max_factor": None})
+    found = verify(APPS, scen, REGIONS, _partial_d(amount, scale)).violations
+    assert any(v.startswith("ceiling:") and "over by 0.01" in v for v in found), found
+
+
+def test_exactly_at_the_ceiling_passes_and_sub_cent_amounts_are_named() -> None:
+    scen = SCEN.model_copy(update={"ceiling": 30 * M, "region_max_factor": None})
+    assert verify(APPS, scen, REGIONS, _partial_d("5000000.00", 0.5)).violations == []
+    found = verify(APPS, scen, REGIONS, _partial_d("4999999.994", 0.5)).violations
+    assert found == ["D: awarded_amount EUR 4999999.994 is not in whole cents"]
+
+
+def test_neutralise_round_trip_and_collisions() -> None:
+    from allocator.io.outputs import neutralise, neutralise_collisions, unneutralise
+
+    for text in ("=A020", "+1", "-5", "@SUM", "\tx", "A1", "'A1", "''=A", "", "'"):
+        assert unneutralise(neutralise(text)) == text
+    assert unneutralise("'=A020") == "=A020" and unneutralise("'A1") == "'A1"
+    assert neutralise_collisions(["=A020", "A1", "'=A020", "'A1"]) == [("=A020", "'=A020")]
+    assert neutralise_collisions(["A1", "'A1", "=B", "B"]) == []
+
+
+def test_colliding_ids_are_named() -> None:
+    apps = [app("=A020", 1 * M, 10), app("'=A020", 1 * M, 10)]
+    rows = {a.application_id: {"application_id": a.application_id, "scale": 0} for a in apps}
+    found = verify(apps, scenario(), REGIONS, rows).violations
+    assert any("'=A020'" in v and "cannot tell them apart" in v for v in found), found
+
+
+def test_verify_reads_back_the_products_own_quoting(tmp_path: Path) -> None:
+    """Ids and titles starting with = + - @ or ' go through solve and verify, CSV and XLSX."""
+    from allocator.catalog import sample_applications_path, scenario_path
+
+    lines = sample_applications_path().read_text().splitlines()
+    new_ids = {"A001": "=A001", "A002": "'A002", "A003": "-A003", "A004": "@A004", "A005": "'=A5"}
+    for i, line in enumerate(lines[1:], start=1):
+        app_id = line.split(",", 1)[0]
+        if app_id in new_ids:
+            lines[i] = new_ids[app_id] + line[len(app_id) :]
+    apps = tmp_path / "apps.csv"
+    apps.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "o"
+    result = CliRunner().invoke(main, ["solve", "-q", "-a", str(apps), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    csv_text = (out / "awards.csv").read_text()
+    assert "\n'=A001," in csv_text and "\n'A002," in csv_text and "\n'=A5," in csv_text
+    base = ["verify", "-a", str(apps), "-s", str(scenario_path())]
+    for name in ("awards.csv", "awards.xlsx"):
+        result = CliRunner().invoke(main, [*base, "--awards", str(out / name)])
+        assert result.exit_code == 0 and "no violations" in result.output, (name, result.output)
+
+
+def test_cli_ineligible_award_on_top_of_the_optimum(tmp_path: Path) -> None:
+    """Issue 8: awarding ineligible A001 (EUR 4.817M) on top of the optimum takes the total
+    past EUR 600M; verify names the ineligibility, the ceiling and the theme budget."""
+    from allocator.catalog import sample_applications_path, scenario_path
+
+    out = tmp_path / "o"
+    assert CliRunner().invoke(main, ["solve", "-q", "-o", str(out)]).exit_code == 0
+    lines = (out / "awards.csv").read_text().splitlines()
+    i = next(i for i, line in enumerate(lines) if line.startswith("A001,"))
+    cells = lines[i].split(",")
+    assert cells[1] == "ineligible"
+    cells[1:5] = ["awarded", "1", "4817000", cells[4]]
+    lines[i] = ",".join(cells)
+    edited = tmp_path / "edited.csv"
+    edited.write_text("\n".join(lines) + "\n")
+    base = ["verify", "-a", str(sample_applications_path()), "-s", str(scenario_path())]
+    result = CliRunner().invoke(main, [*base, "--awards", str(edited)])
+    assert result.exit_code == 1
+    assert "A001: ineligible" in result.output
+    assert "ceiling: EUR 604,816,999.99 > limit 600,000,000.00" in result.output
+    assert "theme:ai:" in result.output
