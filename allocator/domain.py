@@ -21,6 +21,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -73,6 +74,13 @@ EUR = Annotated[
     AfterValidator(_money_in_range),
 ]
 """A money amount in a file: a finite number of euros in [0, 1e12]; text is parsed."""
+FteBound = Annotated[
+    float,
+    BeforeValidator(_not_bool),
+    Field(ge=0, allow_inf_nan=False),
+    AfterValidator(_fte_in_range),
+]
+"""An end of an application's FTE interval (fte_low, fte_high): a finite number in [0, 1e7]."""
 ScenarioEUR = Annotated[
     float,
     BeforeValidator(_number_only),
@@ -173,6 +181,12 @@ class Application(BaseModel):
     fte: Annotated[float, BeforeValidator(_not_bool), AfterValidator(_fte_in_range)] = Field(
         ge=0, allow_inf_nan=False, description="FTE saved at full scale"
     )
+    fte_low: FteBound | None = Field(
+        None, description="low end of an 80% interval around fte (allocator robust)"
+    )
+    fte_high: FteBound | None = Field(
+        None, description="high end of an 80% interval around fte (allocator robust)"
+    )
     structural_cost_eur: EUR = Field(0.0, alias="structural_cost", description="EUR a year")
     structural_savings_eur: EUR = Field(0.0, alias="structural_savings", description="EUR a year")
     min_scale: Annotated[float, BeforeValidator(_not_bool)] = Field(
@@ -180,6 +194,19 @@ class Application(BaseModel):
     )
     exclusive_group: str | None = Field(None, description="at most one of a group is awarded")
     deviates_from_model_plan: bool = Field(False, description="explain instead of comply")
+
+    @field_validator("fte_low", "fte_high")
+    @classmethod
+    def _interval_holds_fte(cls, value: float | None, info: ValidationInfo) -> float | None:
+        """fte_low <= fte <= fte_high (each checked where given and fte itself is valid)."""
+        fte = info.data.get("fte")
+        if value is None or fte is None:
+            return value
+        if info.field_name == "fte_low" and value > fte:
+            raise ValueError(f"fte_low must be <= fte ({fte:g}): an 80% interval around fte")
+        if info.field_name == "fte_high" and value < fte:
+            raise ValueError(f"fte_high must be >= fte ({fte:g}): an 80% interval around fte")
+        return value
 
     @property
     def total_cost_eur(self) -> float:

@@ -30,6 +30,8 @@ OPTIONAL_COLUMNS = (
     "min_scale",
     "exclusive_group",
     "deviates_from_model_plan",
+    "fte_low",
+    "fte_high",
 )
 MONEY_COLUMNS = ("structural_cost", "structural_savings")  # besides the cost_YYYY columns
 _APPLICATIONS = TypeAdapter(list[Application])
