@@ -7,12 +7,13 @@ Written from the contract alone, with pandas: it shares no code with the allocat
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-TOL_EUR = 1e-4  # money: the award table must keep every budget to a hundredth of a cent
+TOL_EUR = 1e-4  # money computed from scales (year spends): float round-off only
 TOL_SCALE = 1e-9
 THEME_OF_USE_CASE_PREFIX = {"ai": "ai", "dh": "digital_hybrid", "mt": "medtech"}
 KNOWN_USE_CASES = {
@@ -100,13 +101,24 @@ def check(applications: Path, scenario: Path, regions: Path, out_dir: Path) -> l
         if abs(row["awarded_fte"] - s * float(row["fte"])) > 1e-6:
             problems.append(f"{app_id}: awarded_fte != scale * fte")
 
-    amount = df["awarded_amount"]
-    if amount.sum() > float(scen["ceiling"]) + TOL_EUR:
-        problems.append(f"ceiling: {amount.sum()} > {scen['ceiling']}")
+    # money in whole cents (issue 8): amounts as written, summed exactly
+    text = pd.read_csv(out_dir / "awards.csv", dtype=str, keep_default_na=False)
+    exact = pd.Series([Decimal(v) for v in text["awarded_amount"]], index=df.index, dtype=object)
+    problems += [
+        f"{i}: awarded_amount {v} is not in whole cents"
+        for i, v in zip(text["application_id"], text["awarded_amount"])
+        if v.partition(".")[2].rstrip("0")[2:]
+    ]
+
+    def over(used: Decimal, cap: float) -> bool:  # a cap computed in floats: to EUR 1e-6
+        return used > Decimal(repr(float(cap))).quantize(Decimal("0.000001"))
+
+    if over(sum(exact), scen["ceiling"]):
+        problems.append(f"ceiling: {sum(exact)} > {scen['ceiling']}")
     theme = df["use_case"].str[:2].map(THEME_OF_USE_CASE_PREFIX)
     for t, cap in (scen.get("theme_budgets") or {}).items():
-        used = amount[theme == t].sum()
-        if used > float(cap) + TOL_EUR:
+        used = sum(exact[theme == t])
+        if over(used, cap):
             problems.append(f"theme:{t}: {used} > {cap}")
     spent_cum, budget_cum = 0.0, 0.0
     for y in sorted(int(y) for y in scen["year_budgets"]):
@@ -123,9 +135,9 @@ def check(applications: Path, scenario: Path, regions: Path, out_dir: Path) -> l
     factor = scen.get("region_max_factor")
     if factor is not None:
         for r, p in share.items():
-            used = amount[df["region"] == r].sum()
+            used = sum(exact[df["region"] == r])
             cap = float(factor) * p * float(scen["ceiling"])
-            if used > cap + TOL_EUR:
+            if over(used, cap):
                 problems.append(f"region:{r}: {used} > {cap}")
     if "exclusive_group" in df:
         funded = df[
@@ -140,6 +152,6 @@ def check(applications: Path, scenario: Path, regions: Path, out_dir: Path) -> l
             problems.append(f"summary.json lacks {key}")
     if abs(summary["objective_fte"] - df["awarded_fte"].sum()) > 1e-6:
         problems.append("summary objective_fte != sum of awarded_fte")
-    if abs(summary["total_awarded"] - amount.sum()) > TOL_EUR:
+    if Decimal(repr(summary["total_awarded"])) != sum(exact):
         problems.append("summary total_awarded != sum of awarded_amount")
     return problems
