@@ -1,0 +1,122 @@
+"""``allocator robust``: Monte Carlo over uncertain FTE estimates (CONTRACT.md, "Uncertain
+FTE"). A standalone click command; cli.py registers it with ``main.add_command(robust)``."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .cli import EXIT_INPUT, EXIT_NO_SOLUTION, _fail_input, _load
+from .errors import InputError, SolverUnavailable
+
+
+@click.command()
+@click.option(
+    "--applications", "-a", type=click.Path(dir_okay=False), help="default: shipped sample"
+)
+@click.option(
+    "--scenario", "-s", type=click.Path(dir_okay=False), help="default: scenarios/baseline.yaml"
+)
+@click.option(
+    "--samples", "-n", type=click.IntRange(min=1), default=200, show_default=True,
+    help="number of sampled FTE scenarios, each solved exactly",
+)  # fmt: skip
+@click.option("--seed", type=int, default=2026, show_default=True, help="same seed, same files")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None,
+    help="local processes (default: all cores; ignored with --dask)",
+)  # fmt: skip
+@click.option(
+    "--dask", "dask_address", default=None, metavar="ADDRESS",
+    help="run the samples on a Dask distributed scheduler, e.g. tcp://HOST:PORT",
+)  # fmt: skip
+@click.option(
+    "--out", "-o", type=click.Path(file_okay=False), default="out-robust", show_default=True,
+    help="directory for robust.csv and robust_summary.json (replaced as one set)",
+)  # fmt: skip
+@click.option("--quiet", "-q", is_flag=True, help="no tables")
+def robust(applications, scenario, samples, seed, workers, dask_address, out, quiet) -> None:  # type: ignore[no-untyped-def]
+    """Which awards hold whatever the true FTE: funded share per application over SAMPLES
+    exact solves of sampled FTE values, and the FTE the point-estimate award set delivers;
+    writes robust.csv and robust_summary.json to OUT."""
+    from .executor import ExecutorUnavailable
+    from .io.outputs import check_target, write_set
+    from .robust import NoPointOptimum, render, run_robust
+    from .terminal import progress_bar
+
+    t0 = time.perf_counter()
+    try:
+        check_target(out)  # before the long run, not after it
+        scen, regions, submission = _load(applications, scenario)
+        with progress_bar(f"robust: {samples} samples", enabled=not quiet) as bar:
+            result = run_robust(
+                submission.applications,
+                scen,
+                samples,
+                seed,
+                regions=regions,
+                workers=workers,
+                dask_address=dask_address,
+                progress=bar,
+            )
+        write_set(Path(out), render(result))
+    except InputError as exc:
+        _fail_input(exc)
+        return
+    except (SolverUnavailable, ExecutorUnavailable) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    except NoPointOptimum as exc:
+        click.echo(f"no robustness analysis: {exc}", err=True)
+        sys.exit(EXIT_NO_SOLUTION)
+    if not quiet:
+        _print(result, out, time.perf_counter() - t0)
+
+
+def _print(result, out, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    summary = result.summary()
+    classes = result.classes()
+    table = Table(
+        "class", "applications", "funded by the point optimum", title="Funded share over samples"
+    )
+    point = result.point_scale > 0
+    for name in ("core", "borderline", "exterior"):
+        members = [i for i, c in enumerate(classes) if c == name]
+        table.add_row(name, str(len(members)), str(sum(bool(point[i]) for i in members)))
+    console.print(table)
+    border = sorted(
+        (i for i, c in enumerate(classes) if c == "borderline"),
+        key=lambda i: (-result.funded_share[i], result.app_ids[i]),
+    )
+    if border:
+        rows = Table("application_id", "funded_share", "point optimum", title="Borderline")
+        for i in border:
+            rows.add_row(
+                result.app_ids[i],
+                f"{result.funded_share[i]:.2f}",
+                "funded" if point[i] else "not funded",
+            )
+        console.print(rows)
+    dist = Table(
+        title="FTE the point-estimate award set delivers over the samples", show_header=False
+    )
+    dist.add_row("point estimate", f"{summary['point_fte']:,.1f}")
+    dist.add_row("mean", f"{summary['fte_mean']:,.1f}")
+    dist.add_row("10th percentile", f"{summary['fte_p10']:,.1f}")
+    dist.add_row("min / max", f"{summary['fte_min']:,.1f} / {summary['fte_max']:,.1f}")
+    dist.add_row("mean of the samples' own optima", f"{summary['sample_optimum_fte_mean']:,.1f}")
+    console.print(dist)
+    edges, counts = summary["histogram"]["bin_edges"], summary["histogram"]["counts"]
+    widest = max(counts) or 1
+    for lo, hi, c in zip(edges, edges[1:], counts):
+        console.print(f"  {lo:>10,.1f} - {hi:>10,.1f} {'#' * round(40 * c / widest)} {c}")
+    console.print(
+        f"{result.samples} samples (seed {result.seed}) in {seconds:.1f} s; files written to {out}/"
+    )
