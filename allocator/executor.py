@@ -33,6 +33,8 @@ Progress = Callable[[int, int], None]
 BLOCKS_PER_WORKER = 4
 """Items go to the pool in about this many blocks per worker (fewer round trips, still some
 balancing when items take very different times)."""
+DASK_CONNECT_TIMEOUT_S = 10
+"""How long to wait for the Dask scheduler before giving up with a clear message."""
 
 
 class ExecutorUnavailable(RuntimeError):
@@ -123,7 +125,7 @@ def _run_dask(
             "--dask needs the 'distributed' package (pip install distributed)"
         ) from exc
     try:
-        client = Client(address, timeout=30, set_as_default=False)
+        client = Client(address, timeout=DASK_CONNECT_TIMEOUT_S)
     except (OSError, TimeoutError) as exc:
         raise ExecutorUnavailable(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
     try:

@@ -1,0 +1,226 @@
+"""allocator robust: sampling, funded shares, reproducibility, bad intervals (CONTRACT.md,
+"Uncertain FTE")."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from allocator.catalog import sample_applications_path, shipped_regions
+from allocator.cli_robust import robust
+from allocator.errors import InputError
+from allocator.executor import run_map
+from allocator.io.inputs import load_submission
+from allocator.robust import Z80, classify, run_robust, sample_fte, sample_normals
+
+from .conftest import REGIONS, app, scenario
+
+SAMPLE_ROWS = 24
+SMALL_SCENARIO = """\
+name: small
+ceiling: 60000000
+year_budgets: {2027: 30000000, 2028: 30000000, 2029: 20000000}
+impact_bar: 0
+"""
+
+
+def _small_files(tmp_path: Path, width: str = "default") -> tuple[Path, Path]:
+    """The first SAMPLE_ROWS rows of the shipped sample under a tight ceiling; ``width``:
+    'default' (no interval columns), 'zero' (fte_low == fte_high == fte) or 'wide'."""
+    with open(sample_applications_path(), newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))[:SAMPLE_ROWS]
+    header = list(rows[0])
+    if width != "default":
+        header += ["fte_low", "fte_high"]
+        for row in rows:
+            fte = float(row["fte"])
+            row["fte_low"] = row["fte"] if width == "zero" else repr(fte * 0.5)
+            row["fte_high"] = row["fte"] if width == "zero" else repr(fte * 2.0)
+    apps = tmp_path / f"apps-{width}.csv"
+    with open(apps, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    scen = tmp_path / "small.yaml"
+    scen.write_text(SMALL_SCENARIO, encoding="utf-8")
+    return apps, scen
+
+
+def _run(apps: Path, scen: Path, out: Path, *extra: str) -> None:
+    args = ["-a", str(apps), "-s", str(scen), "--out", str(out), "--quiet", *extra]
+    result = CliRunner().invoke(robust, args)
+    assert result.exit_code == 0, (result.output, result.exception)
+
+
+# ---- sampling --------------------------------------------------------------------------------
+
+
+def test_zero_width_interval_is_exactly_the_point_estimate() -> None:
+    fte = np.array([0.0, 1.0, 39.9, 1234.5678, 1e7])
+    for k in range(5):
+        z = sample_normals(7, k, len(fte))
+        assert np.array_equal(sample_fte(fte, fte, fte, z), fte)
+
+
+def test_interval_ends_are_the_10th_and_90th_percentiles() -> None:
+    fte, low, high = np.full(2, 10.0), np.array([4.0, 0.0]), np.array([13.0, 13.0])
+    at_low = sample_fte(fte, low, high, np.full(2, -Z80))
+    at_high = sample_fte(fte, low, high, np.full(2, Z80))
+    assert at_low == pytest.approx([4.0, 0.0])  # log-normal piece; linear piece to 0
+    assert at_high == pytest.approx([13.0, 13.0])
+    assert np.array_equal(sample_fte(fte, low, high, np.zeros(2)), fte)  # the median
+    # a zero fte with room above: linear, never negative
+    assert sample_fte([0.0], [0.0], [5.0], [Z80]) == pytest.approx([5.0])
+    assert sample_fte([0.0], [0.0], [5.0], [-2.0]) == pytest.approx([0.0])
+    many = sample_fte(np.full(20000, 10.0), np.full(20000, 4.0), np.full(20000, 13.0),
+                      sample_normals(1, 0, 20000))  # fmt: skip
+    assert np.mean(many < 4.0) == pytest.approx(0.1, abs=0.01)
+    assert np.mean(many > 13.0) == pytest.approx(0.1, abs=0.01)
+    assert (many >= 0).all()
+
+
+def test_seeds_are_per_sample() -> None:
+    a = sample_normals(42, 3, 10)
+    assert np.array_equal(a, sample_normals(42, 3, 10))
+    child = np.random.SeedSequence(42).spawn(4)[3]
+    assert np.array_equal(a, np.random.default_rng(child).standard_normal(10))
+    assert not np.array_equal(a, sample_normals(42, 4, 10))
+
+
+# ---- executor ----------------------------------------------------------------------------------
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def test_run_map_keeps_item_order_and_reports_progress() -> None:
+    seen: list[tuple[int, int]] = []
+    items = list(range(23))
+    for workers in (1, 2):
+        seen.clear()
+        assert run_map(_square, items, workers, progress=lambda d, t: seen.append((d, t))) == [
+            x * x for x in items
+        ]
+        assert seen[0] == (0, 23) and seen[-1] == (23, 23)
+
+
+# ---- robust -------------------------------------------------------------------------------------
+
+
+def test_zero_width_gives_the_optimum_exactly(tmp_path: Path) -> None:
+    apps, scen = _small_files(tmp_path, "zero")
+    out = tmp_path / "out"
+    _run(apps, scen, out, "--samples", "4", "--seed", "5", "--workers", "1")
+    summary = json.loads((out / "robust_summary.json").read_text(encoding="utf-8"))
+    with open(out / "robust.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    from allocator.domain import RunOptions
+    from allocator.engine import allocate
+    from allocator.io.inputs import load_scenario
+
+    point = allocate(
+        load_submission(apps, shipped_regions()).applications, load_scenario(scen), RunOptions()
+    )
+    funded = {a.application_id for a in point.result.awards if a.scale > 0}
+    eligible = set(point.problem.app_ids)
+    assert funded and eligible - funded  # a real choice was made
+    assert {r["application_id"] for r in rows} == eligible
+    for row in rows:
+        assert row["funded_share"] == ("1" if row["application_id"] in funded else "0")
+        assert row["class"] == ("core" if row["application_id"] in funded else "exterior")
+    assert summary["samples"] == 4 and summary["seed"] == 5
+    assert summary["fte_p10"] == summary["fte_mean"] == summary["point_fte"]
+    assert summary["point_fte"] == pytest.approx(point.result.objective_fte, abs=1e-6)
+    assert sum(summary["histogram"]["counts"]) == 4
+
+
+def test_same_seed_same_bytes_for_one_and_two_workers(tmp_path: Path) -> None:
+    apps, scen = _small_files(tmp_path, "wide")
+    one, two = tmp_path / "one", tmp_path / "two"
+    _run(apps, scen, one, "--samples", "8", "--seed", "11", "--workers", "1")
+    _run(apps, scen, two, "--samples", "8", "--seed", "11", "--workers", "2")
+    for name in ("robust.csv", "robust_summary.json"):
+        assert (one / name).read_bytes() == (two / name).read_bytes()
+    with open(one / "robust.csv", newline="", encoding="utf-8") as handle:
+        shares = [r["funded_share"] for r in csv.DictReader(handle)]
+    assert any(s not in ("0", "1") for s in shares)  # the samples did differ
+
+
+def test_dask_gives_the_same_bytes(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    apps, scen = _small_files(tmp_path, "wide")
+    local, remote = tmp_path / "local", tmp_path / "dask"
+    _run(apps, scen, local, "--samples", "6", "--seed", "3", "--workers", "2")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        _run(
+            apps, scen, remote, "--samples", "6", "--seed", "3", "--dask", cluster.scheduler_address
+        )
+    for name in ("robust.csv", "robust_summary.json"):
+        assert (local / name).read_bytes() == (remote / name).read_bytes()
+
+
+def test_hand_case_one_borderline_pair() -> None:
+    """Room for two of four: C always, D never, A (certain 10 FTE) or B (10.5, 80% in 7..14)
+    about half the time each."""
+    apps = [
+        app("A", 1e6, 10.0, fte_low=10.0, fte_high=10.0),
+        app("B", 1e6, 10.5, fte_low=7.0, fte_high=14.0),
+        app("C", 1e6, 100.0, fte_low=90.0, fte_high=110.0),
+        app("D", 1e6, 0.1),
+    ]
+    found = run_robust(apps, scenario(ceiling=2e6), 40, 2026, regions=REGIONS, workers=1)
+    share = dict(zip(found.app_ids, found.funded_share))
+    assert share["C"] == 1.0 and share["D"] == 0.0
+    assert share["A"] + share["B"] == pytest.approx(1.0)
+    assert 0.3 < share["B"] < 0.8
+    assert dict(zip(found.app_ids, found.classes())) == {
+        "A": "borderline", "B": "borderline", "C": "core", "D": "exterior"
+    }  # fmt: skip
+    # the point optimum funds B and C: it delivers C + B's sampled value
+    assert found.summary()["point_fte"] == pytest.approx(110.5)
+    assert found.summary()["fte_p10"] < 110.5
+
+
+def test_classes_at_the_limits() -> None:
+    assert [classify(s) for s in (1.0, 0.9, 0.89, 0.11, 0.1, 0.0)] == [
+        "core", "core", "borderline", "borderline", "exterior", "exterior"
+    ]  # fmt: skip
+
+
+# ---- bad intervals ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "column"),
+    [("50", "", "fte_low"), ("", "30", "fte_high"), ("-1", "", "fte_low"), ("", "-2", "fte_high")],
+)
+def test_bad_interval_is_an_input_error_naming_row_and_field(
+    tmp_path: Path, low: str, high: str, column: str
+) -> None:
+    with open(sample_applications_path(), newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))[:3]
+    header = [*rows[0], "fte_low", "fte_high"]
+    for row in rows:
+        row["fte_low"], row["fte_high"] = "", ""
+    rows[1]["fte"], rows[1]["fte_low"], rows[1]["fte_high"] = "40", low, high
+    path = tmp_path / "bad.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    with pytest.raises(InputError) as info:
+        load_submission(path, shipped_regions())
+    problems = info.value.problems
+    assert [(p.row, p.column) for p in problems] == [(3, column)]
+    # and through the command: exit 2, row and column named
+    result = CliRunner().invoke(robust, ["-a", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "row 3" in result.output and column in result.output
