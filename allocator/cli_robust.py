@@ -12,6 +12,9 @@ import click
 from .cli import EXIT_INPUT, EXIT_NO_SOLUTION, _fail_input, _load
 from .errors import InputError, SolverUnavailable
 
+BORDERLINE_SHOWN = 25
+"""Borderline applications listed on the terminal (robust.csv has all)."""
+
 
 @click.command()
 @click.option(
@@ -96,8 +99,12 @@ def _print(result, out, seconds: float) -> None:  # type: ignore[no-untyped-def]
         key=lambda i: (-result.funded_share[i], result.app_ids[i]),
     )
     if border:
-        rows = Table("application_id", "funded_share", "point optimum", title="Borderline")
-        for i in border:
+        shown = border[:BORDERLINE_SHOWN]
+        more = len(border) - len(shown)
+        title = "Borderline" + (f" (the {len(shown)} most often funded; all in robust.csv)"
+                                if more else "")  # fmt: skip
+        rows = Table("application_id", "funded_share", "point optimum", title=title)
+        for i in shown:
             rows.add_row(
                 result.app_ids[i],
                 f"{result.funded_share[i]:.2f}",
