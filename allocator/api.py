@@ -289,7 +289,7 @@ def compare(
     """The rows of compare.csv (CONTRACT.md, "Scenario comparison"): every scenario solved
     (method optimal), plus fcfs and greedy under the first. A scenario given as a path is
     named by its file stem, one given as an object by its ``name``."""
-    from .compare import compare_runs
+    from .comparison import compare_runs
 
     named = [
         (Path(s).stem, Scenario.from_yaml(s)) if isinstance(s, (str, Path)) else (s.name, s)

@@ -42,10 +42,10 @@ def _fmt(value: object, digits: int = 1) -> str:
 
 
 def _compare_module():  # type: ignore[no-untyped-def]
-    """allocator/compare.py (``from . import compare`` would give the API's function)."""
+    """allocator/comparison.py (imported on use: the CLI starts fast)."""
     import importlib
 
-    return importlib.import_module(".compare", __package__)
+    return importlib.import_module(".comparison", __package__)
 
 
 @click.command()

@@ -27,12 +27,9 @@ from __future__ import annotations
 
 import math
 import os
-import sys
-import types
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
@@ -244,17 +241,3 @@ def flip_worth(runs: list[Run], app_id: str) -> tuple[float, float]:
     if not fte:
         return 0.0, 0.0
     return max(fte) - min(fte), max(eur) - min(eur)
-
-
-class _CallableModule(types.ModuleType):
-    """Importing this module sets the package attribute ``allocator.compare`` to it, which
-    would hide the API function ``allocator.compare`` (api.compare, CONTRACT.md "Python
-    API") from then on; called, the module is that function."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
-        from .api import compare
-
-        return compare(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
