@@ -28,6 +28,10 @@ GOLDEN = {
     "carry-over": 21135.9558,
     "original-rhythm": 12046.7836,
     "board-rules": 20592.7910,
+    "rhythm-even": 18935.2280,
+    "regions-off": 21201.7881,
+    "themes-ai-up": 20405.0249,
+    "themes-medtech-up": 21541.1599,
 }
 
 
