@@ -2,17 +2,113 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 import time
+import traceback
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from .errors import InputError, SolverUnavailable
 
+EXIT_INTERNAL = 1  # also verify's "violations found"
 EXIT_INPUT = 2
-EXIT_NO_SOLUTION = 3
+EXIT_NO_SOLUTION = 3  # no award set: infeasible, time limit before any, or the solver failed
 EXIT_VIOLATION = 1
+EXIT_AWARD_SET_BREAKS_RULES = 4
+LOG_DIR_ENV = "ALLOCATOR_LOG_DIR"
+"""Where internal-error logs go; default $XDG_CACHE_HOME/allocator/logs (~/.cache/...), else
+the system temp directory."""
+
+
+def log_dir() -> Path:
+    """The directory for internal-error logs (created): $ALLOCATOR_LOG_DIR, else
+    $XDG_CACHE_HOME/allocator/logs or ~/.cache/allocator/logs, else <tmp>/allocator-logs."""
+    env = os.environ.get(LOG_DIR_ENV)
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    candidates = [Path(env)] if env else []
+    candidates += [
+        Path(cache) / "allocator" / "logs",
+        Path(tempfile.gettempdir()) / "allocator-logs",
+    ]
+    for directory in candidates:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            if os.access(directory, os.W_OK):
+                return directory
+        except OSError:
+            continue
+    return Path(tempfile.gettempdir())
+
+
+def _write_log(exc: BaseException) -> Path | None:
+    """The full traceback of ``exc`` with the command line, in a new file of log_dir()."""
+    try:
+        from importlib.metadata import version
+
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = log_dir() / f"error-{stamp}-{os.getpid()}.log"
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        path.write_text(
+            f"allocator {version('allocator')}\ncommand: {' '.join(sys.argv)}\n"
+            f"python {sys.version.split()[0]} on {sys.platform}\n\n{text}",
+            encoding="utf-8",
+        )
+        return path
+    except Exception:
+        return None
+
+
+def _one_line(text: object, limit: int = 300) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+class _Guarded(click.Group):
+    """Every command behind one guard: no Python traceback reaches the terminal. An input
+    error exits 2, a run without award set 3, anything unexpected 1 with one line and the
+    traceback in a log file (log_dir())."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        from .backends.base import SolverFailed
+        from .engine import TimeUp
+
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except InputError as exc:
+            _fail_input(exc)
+        except SolverUnavailable as exc:
+            click.echo(f"error: {_one_line(exc)}", err=True)
+            sys.exit(EXIT_INPUT)
+        except TimeUp as exc:
+            click.echo(f"no award set: {_one_line(exc)}", err=True)
+            sys.exit(EXIT_NO_SOLUTION)
+        except SolverFailed as exc:
+            click.echo(f"no award set: solver error: {_one_line(exc)}", err=True)
+            sys.exit(EXIT_NO_SOLUTION)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except MemoryError as exc:
+            log = _write_log(exc)
+            click.echo(f"out of memory; details in {log}", err=True)
+            sys.exit(EXIT_INTERNAL)
+        except RecursionError as exc:
+            log = _write_log(exc)
+            click.echo(f"internal error: input nested too deeply; details in {log}", err=True)
+            sys.exit(EXIT_INTERNAL)
+        except Exception as exc:
+            log = _write_log(exc)
+            where = f"details in {log}" if log else "no log could be written"
+            click.echo(
+                f"internal error: {type(exc).__name__}: {_one_line(exc, 200)}; {where}", err=True
+            )
+            sys.exit(EXIT_INTERNAL)
 
 
 def _fail_input(exc: InputError) -> None:
@@ -31,7 +127,7 @@ def _load(applications: str | None, scenario: str | None):  # type: ignore[no-un
     return scen, regions, load_submission(apps_file, regions)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="allocator")
 def main() -> None:
     """Allocate the AZWA breakthrough funds: provably optimal, explainable, reproducible."""
@@ -61,11 +157,21 @@ def main() -> None:
 @click.option(
     "--solver", default=None, help="backend (see `allocator solvers`); default: fastest measured"
 )
-@click.option("--time-limit", type=float, default=None, help="solver limit in seconds")
 @click.option(
-    "--gap", type=float, default=1e-7, show_default=True, help="relative MIP gap counted as optimal"
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="seconds for the whole run (reading, building, solving, explaining); a run cut "
+    "short with an award set is 'feasible', without one exits 3 naming the step",
 )
-@click.option("--threads", type=int, default=1, show_default=True)
+@click.option(
+    "--gap",
+    type=click.FloatRange(min=0, max=1, max_open=True),
+    default=1e-7,
+    show_default=True,
+    help="relative MIP gap counted as optimal (summary.json: mip_rel_gap_tolerance)",
+)
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--xlsx/--no-xlsx", default=True, show_default=True, help="also write awards.xlsx")
 @click.option(
     "--explain", is_flag=True, help="also shadow_prices.csv, explanations.csv, cards.md (re-solves)"
@@ -91,12 +197,12 @@ def solve(
     """Select and scale applications; write awards.csv, awards.xlsx and summary.json to OUT."""
     from .backends import DEFAULT_SOLVER
     from .domain import RunOptions
-    from .engine import allocate
+    from .engine import Deadline, allocate
     from .io.run_files import write_run
 
+    deadline = Deadline(time_limit)
     t0 = time.perf_counter()
     try:
-        scen, regions, submission = _load(applications, scenario)
         options = RunOptions(
             method=method,
             solver=solver or DEFAULT_SOLVER,
@@ -106,8 +212,10 @@ def solve(
         )
         if explain and method != "optimal":
             raise click.UsageError("--explain works with --method optimal only")
+        scen, regions, submission = _load(applications, scenario)
         t_read = time.perf_counter()
-        alloc = allocate(submission.applications, scen, options, regions=regions)
+        deadline.check("reading the input files")
+        alloc = allocate(submission.applications, scen, options, regions=regions, deadline=deadline)
         explanations = None
         if explain and alloc.result.status.value != "optimal":
             click.echo(
@@ -116,13 +224,8 @@ def solve(
                 err=True,
             )
         if explain and alloc.result.status.value == "optimal":
-            from .explain import explain as run_explain
-
             t_ex = time.perf_counter()
-            from .terminal import progress_bar
-
-            with progress_bar("explaining (re-solves)", enabled=not quiet) as progress:
-                explanations = run_explain(alloc, workers=workers, progress=progress)
+            explanations = _explain(alloc, workers, quiet, deadline)
             alloc.timings_s["explain"] = time.perf_counter() - t_ex
         t_solve = time.perf_counter()
         write_run(alloc, out, xlsx=xlsx, explanations=explanations)
@@ -144,7 +247,39 @@ def solve(
             click.echo(f"  - {line}", err=True)
         sys.exit(EXIT_NO_SOLUTION)
     if alloc.result.status.value == "error":
-        sys.exit(4)
+        sys.exit(EXIT_AWARD_SET_BREAKS_RULES)
+
+
+def _explain(alloc, workers, quiet, deadline):  # type: ignore[no-untyped-def]
+    """explain.explain within the deadline: None (and a line why) when the time is up before
+    or during it (checked after each block of re-solves)."""
+    from .engine import TimeUp
+    from .explain import explain as run_explain
+    from .terminal import progress_bar
+
+    if deadline.expired():
+        click.echo(
+            f"--explain: no explanations, time limit of {deadline.limit_s:g} s reached "
+            "before explaining",
+            err=True,
+        )
+        return None
+    with progress_bar("explaining (re-solves)", enabled=not quiet) as bar:
+
+        def progress(done: int, total: int) -> None:
+            if bar is not None:
+                bar(done, total)
+            deadline.check("explaining")
+
+        try:
+            return run_explain(alloc, workers=workers, progress=progress)
+        except TimeUp as exc:
+            click.echo(
+                f"--explain: no explanations, {exc.limit_s:g} s time limit reached "
+                "while explaining (the award set is written)",
+                err=True,
+            )
+            return None
 
 
 @main.command()

@@ -241,7 +241,16 @@ def _load_mip(model: LinearModel, options: RunOptions):  # type: ignore[no-untyp
     h.setOptionValue("mip_abs_gap", 1e-9)
     if options.time_limit_s is not None:
         h.setOptionValue("time_limit", float(options.time_limit_s))
+        if options.time_limit_s < PRESOLVE_S_PER_COL * model.num_cols:
+            h.setOptionValue("presolve", "off")  # presolve is not cut short by time_limit
     return h
+
+
+PRESOLVE_S_PER_COL = 1e-3
+"""Under a time limit shorter than this many seconds per column, HiGHS runs without
+presolve: one presolve pass does not look at the clock. Measured on 100,000 generated
+applications (60,314 columns, ~6,000 eligible; 2 busy cores): time_limit 3 s took 69 s with
+presolve (one pass of 66 s, which removed 20% of the columns), 6.7 s without."""
 
 
 def _empty_rows_hold(h) -> bool:  # type: ignore[no-untyped-def]
