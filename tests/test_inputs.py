@@ -192,3 +192,35 @@ def test_region_table_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         load_regions(path)
     assert {p.row for p in info.value.problems} == {3, 4, 5, 6}
+
+
+def test_ids_that_collide_once_quoted_are_an_input_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """=A020 and '=A020 are both written '=A020 in the award sheet: refused, naming both."""
+    from allocator.catalog import shipped_regions
+    from allocator.errors import InputError
+    from allocator.io.inputs import load_submission
+
+    path = tmp_path / "apps.csv"
+    head = "application_id,use_case,region,parties,submitted_at,cost_2027,fte\n"
+    row = ",ai-speech-reporting,PV20,2,2026-10-01T09:00:00,100000,5\n"
+    path.write_text(head + "=A020" + row + "'=A020" + row)
+    regions = shipped_regions()
+    with pytest.raises(InputError) as info:
+        load_submission(path, regions)
+    (problem,) = info.value.problems
+    assert problem.row == 3 and problem.column == "application_id"
+    assert "'=A020" in problem.reason and "(row 2)" in problem.reason
+
+
+def test_a_cost_no_decimal_context_holds_is_refused_not_a_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from allocator.catalog import shipped_regions
+    from allocator.errors import InputError
+    from allocator.io.inputs import load_submission
+
+    path = tmp_path / "apps.csv"
+    path.write_text(
+        "application_id,use_case,region,parties,submitted_at,cost_2027,fte\n"
+        "A1,ai-speech-reporting,PV20,2,2026-10-01T09:00:00,1e3081000000,5\n"
+    )
+    with pytest.raises(InputError, match="cost_2027"):
+        load_submission(path, shipped_regions())

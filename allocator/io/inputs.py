@@ -15,6 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 from ..domain import NATIONAL_REGION, THEMES, Application, RegionTable, Scenario
 from ..errors import InputError, InputProblem
 from .limits import MONEY_DECIMALS, PLAUSIBLE_FTE_PER_MEUR, SEED_HIGHEST_BAR_FTE_PER_MEUR
+from .outputs import neutralise, neutralise_collisions
 from .safe_yaml import load_yaml_file
 from .tables import RawTable, normalise_name, read_table
 
@@ -210,11 +211,11 @@ def _sub_cent(value: object) -> bool:
         return False
     try:
         number = Decimal(text)
-    except (InvalidOperation, ValueError):
-        return False  # not a number: validation says so
-    if not number.is_finite() or abs(number) > 10**15:
-        return False  # validation refuses it for that
-    exponent = number.normalize().as_tuple().exponent
+        if not number.is_finite() or abs(number) > 10**15:
+            return False  # validation refuses it for that
+        exponent = number.normalize().as_tuple().exponent
+    except (InvalidOperation, ArithmeticError, ValueError):
+        return False  # not a number, or one no context holds (1e3081000000): validation says so
     return isinstance(exponent, int) and exponent < -MONEY_DECIMALS
 
 
@@ -282,12 +283,30 @@ def _message(msg: str) -> str:
     return msg.removeprefix("Value error, ")
 
 
+def first_row_of(records: list[dict[str, object]], rownums: list[int], app_id: str) -> int | None:
+    """The file row of an application_id (None when absent)."""
+    for record, rownum in zip(records, rownums):
+        if str(record.get("application_id", "")).strip() == app_id:
+            return rownum
+    return None
+
+
 def _id_and_region_problems(
     table: RawTable, records: list[dict[str, object]], rownums: list[int], regions: RegionTable
 ) -> list[InputProblem]:
     """Checks across rows, on the raw values so they run even when other fields are broken."""
     problems = []
     first_row: dict[str, int] = {}
+    ids = [str(r["application_id"]).strip() for r in records if r.get("application_id") is not None]
+    for first, second in neutralise_collisions(ids):
+        reason = (
+            f"application_id {second!r} and {first!r} (row "
+            f"{first_row_of(records, rownums, first)}) are both written "
+            f"{neutralise(second)!r} in the award sheet (quoted against spreadsheet "
+            "formulas), which could not tell them apart: rename one"
+        )
+        row = first_row_of(records, rownums, second)
+        problems.append(InputProblem(table.file, reason, row, "application_id", second))
     for record, rownum in zip(records, rownums):
         app_id = record.get("application_id")
         if app_id is not None:
