@@ -118,13 +118,16 @@ def _fail_input(exc: InputError) -> None:
 
 def _load(applications: str | None, scenario: str | None):  # type: ignore[no-untyped-def]
     from .catalog import regions_for, sample_applications_path, scenario_path
-    from .io.inputs import load_scenario, load_submission
+    from .io.inputs import load_scenario, load_submission, scenario_warnings
 
     scenario_file = Path(scenario) if scenario else scenario_path("baseline")
     apps_file = Path(applications) if applications else sample_applications_path()
     scen = load_scenario(scenario_file)
     regions = regions_for(scen)
-    return scen, regions, load_submission(apps_file, regions)
+    submission = load_submission(apps_file, regions, years=scen.years)
+    for line in scenario_warnings(scen) + submission.warnings:  # stderr: stdout stays clean
+        click.echo(f"warning: {line}", err=True)
+    return scen, regions, submission
 
 
 @click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
@@ -437,6 +440,18 @@ def solvers() -> None:
         default = " (default)" if name == DEFAULT_SOLVER else ""
         click.echo(f"{name:14s} installed: {mark}  {cls.description}{default}")
 
+
+def _register() -> None:
+    """The commands that live in their own modules (board, after the award, uncertainty)."""
+    from .cli_after import payments, reallocate, social
+    from .cli_board import compare, sweep
+    from .cli_robust import robust
+
+    for command in (compare, sweep, robust, payments, reallocate, social):
+        main.add_command(command)
+
+
+_register()
 
 if __name__ == "__main__":
     main()
