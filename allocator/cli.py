@@ -451,7 +451,9 @@ def _register() -> None:
         main.add_command(command)
 
 
-_register()
+if __name__ == "__main__":  # python -m allocator.cli: run the registered group of the module
+    from allocator.cli import main as _registered
 
-if __name__ == "__main__":
-    main()
+    _registered()
+else:
+    _register()
