@@ -91,6 +91,9 @@ class _Guarded(click.Group):
         except SolverFailed as exc:
             click.echo(f"no award set: solver error: {_one_line(exc)}", err=True)
             sys.exit(EXIT_NO_SOLUTION)
+        except BrokenPipeError:  # `allocator ... | head`: the reader left; not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
