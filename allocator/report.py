@@ -296,10 +296,10 @@ def waterfall_figure(runs: Sequence[Run]) -> Any | None:
     )
     title = f"FTE saved: what optimising adds over first come, first served ({first})"
     _layout(fig, title, "FTE saved")
-    low = min(fcfs, greedy, optimal)
-    fig.update_yaxes(
-        range=[max(0.0, low - 0.25 * (optimal - low + 1.0) - 0.1 * low), optimal * 1.04]
-    )
+    # the axis starts below the lowest level (said under the chart), so that the steps show;
+    # a walk may beat the optimum where the scenario has floors the walks do not know
+    low, high = min(fcfs, greedy, optimal), max(fcfs, greedy, optimal)
+    fig.update_yaxes(range=[max(0.0, low - 0.25 * (high - low + 1.0) - 0.1 * low), high * 1.04])
     fig.update_layout(showlegend=False)
     return fig
 
@@ -521,7 +521,8 @@ def binding_section(run: Run, prices: Mapping[str, float] | None, runs: Sequence
     for name, price in binding:
         row = usage.get(name, {})
         out.append(
-            f"<tr><td>{_esc(rule_label(name, runs))}</td><td><code>{_esc(name)}</code></td>"
+            f'<tr><td class="text">{_esc(rule_label(name, runs))}</td>'
+            f'<td class="text"><code>{_esc(name)}</code></td>'
             f"<td>{fmt_eur(row.get('limit'))}</td><td>{fmt_eur(row.get('used'))}</td>"
             f'<td data-value="{_esc(csv_text(price))}">{price:,.2f}</td></tr>'
         )
@@ -546,7 +547,8 @@ table.figures { border-collapse: collapse; font-size: 13px; margin: 8px 0 16px;
   font-variant-numeric: tabular-nums; }
 table.figures th, table.figures td { border-bottom: 1px solid #dde3ea; padding: 4px 8px; }
 table.figures td { text-align: right; white-space: nowrap; }
-table.figures th { text-align: left; font-weight: 600; }
+table.figures th, table.figures td.text { text-align: left; }
+table.figures th { font-weight: 600; }
 table.figures tr.head th { background: #f2f5f9; text-align: right; }
 table.figures tr.head th[scope=row] { text-align: left; }
 table.figures tr.derived td, table.figures tr.derived th { color: #5f6b7a; font-style: italic; }
@@ -642,7 +644,9 @@ euros over the runs).</p>
 <p>For each scenario, the caps that hold the award set back: the FTE one more EUR 1M under
 that cap would save (the optimum re-solved with the cap raised, as
 <code>allocator solve --explain</code> writes in <code>shadow_prices.csv</code>). Caps not
-listed would save nothing more.</p>
+listed would save nothing more. A cap with room left can still bind: an application that
+does not fit in what is left (all or nothing, or not below its smallest scale) waits for
+more.</p>
 {binding}
 <footer>
 <p>Made by allocator {_esc(__version__)} ({len(runs)} runs, {len(solved_optimal)} scenarios
