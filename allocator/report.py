@@ -79,7 +79,9 @@ def cap_shadow_prices(alloc: Allocation, workers: int | None = None) -> dict[str
     """Shadow price of every priced cap of an optimal ``alloc`` (cap name -> FTE gained by
     EUR 1M more): the numbers ``explain(alloc).shadow_prices`` gives, from the same re-solves
     (``allocator/explain.py``), without the per-application re-solves the report does not
-    show (about 20 re-solves instead of 300 on the shipped sample)."""
+    show (about 20 re-solves instead of 300 on the shipped sample). It uses explain's
+    internals; tests/test_report.py checks it against explain() (a public caps-only entry in
+    explain.py would be the cleaner home)."""
     from . import explain as ex
 
     try:
@@ -99,11 +101,8 @@ def cap_shadow_prices(alloc: Allocation, workers: int | None = None) -> dict[str
         if Feature.LP_DUALS in backend.features:
             lp = backend.solve_relaxation(ex.relaxation(model))
             base.lp_gap = max(0.0, lp.objective - base_fte) if lp is not None else 0.0
-        caps = [
-            k
-            for k, info in enumerate(problem.rows)
-            if problem.is_cap[k] and info.family in ex.PRICED_FAMILIES
-        ]
+        priced = getattr(ex, "_priced", None) or (lambda info: info.family in ex.PRICED_FAMILIES)
+        caps = [k for k, info in enumerate(problem.rows) if problem.is_cap[k] and priced(info)]
         members = set(problem.triplets()[0].tolist())
         tasks = [("cap", k) for k in caps if k in members]
         solved = ex._execute(base, tasks, workers or os.cpu_count() or 1)
