@@ -201,6 +201,7 @@ def solve(
     quiet,
 ) -> None:  # type: ignore[no-untyped-def]
     """Select and scale applications; write awards.csv, awards.xlsx and summary.json to OUT."""
+    from . import history
     from .backends import DEFAULT_SOLVER
     from .domain import RunOptions
     from .engine import Deadline, allocate
@@ -243,6 +244,7 @@ def solve(
         sys.exit(EXIT_INPUT)
     timings = {"read": t_read - t0, **alloc.timings_s, "total_in_run": time.perf_counter() - t0}
     timings["write"] = time.perf_counter() - t_solve
+    history.record("solve", out, applications=applications, scenarios=[scenario], timings=timings, options={"solver": options.solver})  # fmt: skip
     if not quiet:
         from .terminal import print_summary
 
@@ -452,6 +454,10 @@ def _register() -> None:
 
     for command in (compare, sweep, robust, payments, reallocate, social):
         main.add_command(command)
+    from .cli_history import rerun, runs
+
+    main.add_command(runs)
+    main.add_command(rerun)
 
 
 if __name__ == "__main__":  # python -m allocator.cli: run the registered group of the module

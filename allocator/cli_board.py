@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from . import history
 from .errors import InputError, SolverUnavailable
 
 EXIT_INPUT = 2
@@ -113,6 +114,7 @@ def compare(scenarios, applications, out, workers, solver, quiet) -> None:  # ty
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INPUT)
     elapsed = time.perf_counter() - t0
+    history.record("compare", out, applications=applications, scenarios=scenarios, timings={"total": elapsed}, options={"solver": options.solver})  # fmt: skip
     if not quiet:
         _print_compare(runs, compare_rows, flip_rows)
     for run in runs:
@@ -276,6 +278,7 @@ def sweep(scenario, applications, sets, out, workers, solver, quiet) -> None:  #
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INPUT)
     elapsed = time.perf_counter() - t0
+    history.record("sweep", out, applications=applications, scenarios=[scenario], timings={"total": elapsed}, options={"solver": options.solver})  # fmt: skip
     if not quiet and len(rows) <= 60:
         from rich.console import Console
         from rich.table import Table

@@ -58,3 +58,10 @@ def options(method: str = "optimal", solver: str = "highs") -> RunOptions:
 @pytest.fixture(params=SOLVERS)
 def solver(request: pytest.FixtureRequest) -> str:
     return request.param
+
+
+@pytest.fixture(autouse=True)
+def _runs_db(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Runs recorded by the tests go to a throwaway run history, never the user's
+    (allocator/history.py: $ALLOCATOR_RUNS_DB); subprocesses inherit it."""
+    monkeypatch.setenv("ALLOCATOR_RUNS_DB", str(tmp_path_factory.getbasetemp() / "runs.duckdb"))
