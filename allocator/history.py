@@ -430,6 +430,15 @@ def _click_params() -> dict[str, Any]:
     return dict(ctx.params) if ctx is not None else {}
 
 
+def _value_text(value: Any) -> str:
+    """A --set value as it can be typed again (none, true/false, exact numbers)."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
 def _argv(command: str, params: Mapping[str, Any]) -> list[str]:
     """The command line of a run, rebuilt from its parameters (the same for a run started
     from a shell, a test or the Python API)."""
@@ -442,10 +451,7 @@ def _argv(command: str, params: Mapping[str, Any]) -> list[str]:
         flag = "--" + name.replace("_", "-")
         if name == "sets":
             for key, values in value:
-                argv += [
-                    "--set",
-                    f"{key}={','.join('none' if v is None else repr(v) for v in values)}",
-                ]
+                argv += ["--set", f"{key}={','.join(_value_text(v) for v in values)}"]
         elif name == "xlsx":
             argv.append("--xlsx" if value else "--no-xlsx")
         elif value is True:

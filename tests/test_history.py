@@ -100,7 +100,8 @@ def test_solve_recorded_listed_shown_diffed_and_rerun_byte_identical(
     assert "option xlsx: True -> False" in diffed.output
     assert "output awards.xlsx: only in " + run_a in diffed.output
     assert "input " not in diffed.output  # the same files
-    assert "no differences" in _invoke("runs", "diff", run_a, run_a[:15]).output
+    prefix = next(run_a[:n] for n in range(1, 19) if not run_b.startswith(run_a[:n]))
+    assert "no differences" in _invoke("runs", "diff", run_a, prefix).output  # a unique prefix
 
     again = tmp_path / "again"
     rerun = _invoke("rerun", run_a, "--out", str(again))
@@ -162,12 +163,14 @@ def test_rerun_reads_the_recorded_inputs_not_the_changed_originals(
 
 
 def test_compare_and_sweep_recorded_and_rerun(db: Path, tmp_path: Path) -> None:
+    apps = tmp_path / "apps.csv"  # a small synthetic submission: quick solves
+    assert _invoke("generate", "--n", "60", "--seed", "7", "--out", str(apps)).exit_code == 0
     cmp_out, sweep_out = tmp_path / "cmp", tmp_path / "sweep"
     baseline, bar9 = str(scenario_path("baseline")), str(scenario_path("bar-9"))
-    args = ["compare", baseline, bar9, "--workers", "1", "-q", "--out", str(cmp_out)]
-    assert _invoke(*args).exit_code == 0
-    args = ["sweep", "--set", "theme_budgets.ai=150e6,275e6", "--workers", "1", "-q"]
-    assert _invoke(*args, "--out", str(sweep_out)).exit_code == 0
+    args = ["compare", baseline, bar9, "-a", str(apps), "--workers", "1", "-q"]
+    assert _invoke(*args, "--out", str(cmp_out)).exit_code == 0
+    args = ["sweep", "--set", "theme_budgets.ai=150e6,275e6", "-a", str(apps), "--workers", "1"]
+    assert _invoke(*args, "-q", "--out", str(sweep_out)).exit_code == 0
     listed = _invoke("runs", "list").output.splitlines()
     assert [line.split()[3] for line in listed] == ["compare", "sweep"]
     assert listed[0].split()[4] == "baseline,bar-9"
