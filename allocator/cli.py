@@ -450,14 +450,12 @@ def _register() -> None:
     """The commands that live in their own modules (board, after the award, uncertainty)."""
     from .cli_after import payments, reallocate, social
     from .cli_board import compare, sweep
+    from .cli_history import rerun, runs
+    from .cli_report import report
     from .cli_robust import robust
 
-    for command in (compare, sweep, robust, payments, reallocate, social):
+    for command in (compare, sweep, report, robust, runs, rerun, payments, reallocate, social):
         main.add_command(command)
-    from .cli_history import rerun, runs
-
-    main.add_command(runs)
-    main.add_command(rerun)
 
 
 if __name__ == "__main__":  # python -m allocator.cli: run the registered group of the module
