@@ -1,7 +1,7 @@
 """Why a scenario has no award set: the smallest set of rules that conflict, and by how much.
 
-Elastic relaxation: every budget row (caps and floors), every regional minimum and every
-must_fund lock gets a slack column e_k >= 0 that lets it give way, and a binary w_k that says
+Elastic relaxation: every row of an ``elastic`` family (allocator/families: the budget caps
+and floors, the regional minimums) and every must_fund lock gets a slack column e_k >= 0 that lets it give way, and a binary w_k that says
 whether it does (e_k <= M_k w_k). A first solve finds the fewest rules that must give way
 (minimum number of w_k = 1: the smallest conflicting set this model can name); a second
 solve, with that set fixed, the smallest amounts (EUR) by which they must give way. Exclusive
@@ -15,10 +15,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .domain import RunOptions
+from .families import family_of
 from .model.mip import CONTINUOUS, INTEGER, MONEY_UNIT_EUR, LinearModel
 from .model.problem import AllocationProblem, ConstraintInfo
 
-ELASTIC_FAMILIES = {"ceiling", "theme", "year", "region", "theme_floor", "region_min"}
+
+def _elastic_row(info: ConstraintInfo) -> bool:
+    """A row of a family that may give way (its ``elastic``, allocator/families)."""
+    family = family_of(info)
+    return family is not None and family.elastic
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ def _elastic(
     m = replace(model, col_obj=np.zeros(model.num_cols))
     items: list[tuple[str, str, int, float]] = []  # (name, kind, row, sign of e in the row)
     for k, info in enumerate(model.rows):
-        if info.family in ELASTIC_FAMILIES:
+        if _elastic_row(info):
             is_cap = bool(np.isfinite(model.row_ub[k]))
             items.append((info.name, "cap" if is_cap else "floor", k, -1.0 if is_cap else 1.0))
     # must_fund locks become rows choice_i + e >= 1

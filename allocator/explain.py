@@ -29,10 +29,11 @@ from . import baselines
 from .backends import RawSolution
 from .domain import AwardStatus, Method, RunOptions, SolveStatus
 from .engine import Allocation
+from .families import FAMILIES, family_of
 from .feasibility import row_usage
 from .model.compact import Restricted, restrict
 from .model.mip import MONEY_UNIT_EUR, LinearModel, build_mip
-from .model.problem import AllocationProblem, never_fundable
+from .model.problem import AllocationProblem, ConstraintInfo, never_fundable
 from .model.reduce import (
     dual_bound,
     fix_by_reduced_cost,
@@ -44,9 +45,8 @@ from .model.reduce import (
 from .reasons import binding_caps, decide
 
 SHADOW_STEP_EUR = 1_000_000.0
-PRICED_FAMILIES = ("ceiling", "theme", "year", "region", "custom")
-"""Caps whose shadow price is re-solved (a custom cap's right-hand side grows by 1,000,000
-of its own unit: EUR for a money row)."""
+"""Caps of the ``priced`` families (allocator/families) get a re-solved shadow price (a custom
+cap's right-hand side grows by 1,000,000 of its own unit: EUR for a money row)."""
 GUESS_FLOOR = 2e-6
 GUESS_BASE_GAP = 1.0
 GUESS_LEARN_AFTER = 4
@@ -94,6 +94,19 @@ class Explanations:
     shadow_prices: dict[str, float]  # cap name -> FTE per EUR 1M more
     applications: dict[str, ApplicationExplanation]
     timings_s: dict[str, float] = field(default_factory=dict)
+
+
+def __getattr__(name: str) -> object:
+    """``PRICED_FAMILIES``: the names of the registry's priced families, read afresh (kept for
+    callers that filter rows by name; ``family_of(info).priced`` is the way to ask)."""
+    if name == "PRICED_FAMILIES":
+        return tuple(f.name for f in FAMILIES if f.priced)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _priced(info: ConstraintInfo) -> bool:
+    family = family_of(info)
+    return family is not None and family.priced
 
 
 # ---- variants -----------------------------------------------------------------------------
@@ -410,11 +423,7 @@ def explain(
         lp = backend.solve_relaxation(relaxation(model))
         base.lp_gap = max(0.0, lp.objective - base_fte) if lp is not None else 0.0
 
-    caps = [
-        k
-        for k, info in enumerate(problem.rows)
-        if problem.is_cap[k] and info.family in PRICED_FAMILIES
-    ]
+    caps = [k for k, info in enumerate(problem.rows) if problem.is_cap[k] and _priced(info)]
     has_members = set(problem.triplets()[0].tolist())
     tasks: list[tuple[str, int]] = [("cap", k) for k in caps if k in has_members]
     tasks += [("removed", i) if scale[i] > 0 else ("forced", i) for i in range(problem.n)]

@@ -30,6 +30,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from .families.year import YEAR as YEAR_FAMILY
 from .model.problem import AllocationProblem
 
 SNAP_TOL = 1e-9
@@ -117,8 +118,9 @@ def _layout(problem: AllocationProblem) -> _Layout:
     smallest = np.minimum(cents_array(problem.min_scale * problem.cost_eur), full).reshape(n)
     row_year = np.full(len(problem.rows), -1, dtype=np.int64)
     for k, info in enumerate(problem.rows):
-        if info.family == "year" and info.entity.isdigit() and int(info.entity) in problem.years:
-            row_year[k] = problem.years.index(int(info.entity))
+        j = YEAR_FAMILY.year_of(info, problem.years)
+        if j is not None:
+            row_year[k] = j
     year = row_year[rows] if len(rows) else np.zeros(0, dtype=np.int64)
     kind = np.full(len(rows), OTHER, dtype=np.int8)
     kind[coefs == problem.cost_eur[apps]] = AMOUNT

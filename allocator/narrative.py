@@ -8,13 +8,9 @@ from __future__ import annotations
 from .domain import Application, Award, AwardStatus
 from .engine import Allocation
 from .explain import ApplicationExplanation, Explanations
+from .families import family_of
+from .families.theme import THEME_NAMES as THEME_NAMES  # its home is the theme family
 from .reasons import FULL_EUR, Decision, decide
-
-THEME_NAMES = {
-    "ai": "AI",
-    "digital_hybrid": "digital & hybrid care",
-    "medtech": "medical technology",
-}
 
 
 def eur(value: float) -> str:
@@ -26,23 +22,13 @@ def eur(value: float) -> str:
 
 
 def describe_constraint(name: str, alloc: Allocation) -> str:
-    """A constraint name as words: 'theme:ai' -> 'the AI theme budget'."""
-    family, _, entity = name.partition(":")
-    if family == "ceiling":
-        return f"the {eur(alloc.scenario.ceiling)} ceiling"
-    if family == "theme":
-        return f"the {THEME_NAMES.get(entity, entity)} theme budget"
-    if family == "year":
-        if alloc.scenario.carry_over:  # the row caps spending up to that year
-            return f"the cumulative budget {alloc.scenario.years[0]}-{entity} (with carry-over)"
-        return f"the {entity} budget"
-    if family == "region":
-        return f"the regional cap of {alloc.regions.names.get(entity, entity)}"
-    if family == "exclusive":
-        return f"exclusive group {entity}"
-    if family == "custom":
-        return f"the custom constraint {entity!r}"
-    return name
+    """A constraint name as words: 'theme:ai' -> 'the AI theme budget' (the family of the
+    name's prefix describes it, allocator/families; a row without words is its name)."""
+    family = family_of(name)
+    if family is None:
+        return name
+    words = family.describe(name.partition(":")[2], alloc.scenario, alloc.regions)
+    return name if words is None else words
 
 
 def ineligible_text(app: Application, codes: list[str], alloc: Allocation) -> str:

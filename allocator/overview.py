@@ -11,6 +11,7 @@ from typing import Any
 from .catalog import model_plans
 from .domain import ELIGIBILITY_CODES, NATIONAL_REGION, THEMES, Application, RegionTable, Scenario
 from .eligibility import check_all
+from .families.region import REGION
 
 IMPACT_BARS = (9.0, 17.0, 35.0)
 Row = dict[str, Any]
@@ -82,9 +83,7 @@ def overview(
     for code in [*sorted(regions.population), NATIONAL_REGION]:
         national = code == NATIONAL_REGION
         share = None if national else regions.share(code)
-        cap = None
-        if share is not None and scenario.region_max_factor is not None:
-            cap = scenario.region_max_factor * share * scenario.ceiling
+        cap = None if national else REGION.cap_eur(scenario, regions, code)
         requested = math.fsum(a.total_cost_eur for a in by_region[code])
         region_rows.append(
             {

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .domain import NATIONAL_REGION, THEMES, AwardStatus
 from .engine import Allocation
+from .families.region import REGION
 from .feasibility import limit_cents, row_cents, to_cents, year_cents
 
 if TYPE_CHECKING:
@@ -134,9 +135,8 @@ def by_region(alloc: Allocation) -> list[Row]:
         t = totals[code]
         national = code == NATIONAL_REGION
         share = None if national else regions.share(code)
-        cap = None
-        if share is not None and scenario.region_max_factor is not None:
-            cap = _eur(limit_cents(scenario.region_max_factor * share * scenario.ceiling))
+        cap_eur = None if national else REGION.cap_eur(scenario, regions, code)
+        cap = None if cap_eur is None else _eur(limit_cents(cap_eur))
         rows.append(
             {
                 "region": code,

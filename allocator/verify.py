@@ -22,6 +22,7 @@ from .catalog import model_plans
 from .domain import Application, RegionTable, Scenario
 from .eligibility import check_all
 from .errors import InputError, InputProblem
+from .families import family_of
 from .feasibility import SNAP_TOL, feasibility_problems, to_cents
 from .io.outputs import neutralise_collisions, unneutralise
 from .io.tables import read_table
@@ -42,6 +43,12 @@ class Verification:
     @property
     def ok(self) -> bool:
         return not self.violations
+
+
+def _optimum_only(rule: str) -> bool:
+    """A rule of a family the fcfs/greedy walks do not honour (regional minimum, floors)."""
+    family = family_of(rule)
+    return family is not None and not family.walks_honour
 
 
 def _number(value: object) -> float | None:
@@ -241,7 +248,7 @@ def verify(
             board_rules=True,
             amount_cents=np.array([cents_of[a] for a in eligible.app_ids], dtype=np.int64),
         )
-        if line.split(":")[0] == "region_min" or line.split(": ")[0] in floors
+        if line.split(": ")[0] in floors or _optimum_only(line.split(": ")[0])
     ]
     fte_total = math.fsum(scale_of[a.application_id] * a.fte for a in applications)
     total = sum(cents_of.values()) / 100

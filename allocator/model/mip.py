@@ -6,7 +6,8 @@ s_i in [0, 1] and a binary choice z_i, linked by ``scale_max:<id>`` (s_i <= z_i)
 ``scale_min:<id>`` (s_i >= min_scale_i z_i). For a backend that knows semi-continuous
 columns (HiGHS), a scalable application outside exclusive groups is instead one column
 s_i in {0} u [min_scale_i, 1], without z_i or link rows. Exclusive groups limit the choices
-(``exclusive:<group>``). Money is in EUR 1,000 inside the model (MONEY_UNIT_EUR: coefficients
+(``exclusive:<group>``, built by its family: allocator/families/exclusive.py; the
+regional minimum's rows likewise by families/region_min.py). Money is in EUR 1,000 inside the model (MONEY_UNIT_EUR: coefficients
 of order 1-100,000 keep the solvers' tolerances, EUR 0.0001 and below, far under a cent);
 the budget rows come from
 ``AllocationProblem`` with their names unchanged.
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..families import FAMILIES
 from .problem import AllocationProblem, ConstraintInfo, never_fundable
 
 MONEY_UNIT_EUR = 1e3
@@ -169,9 +171,6 @@ def build_mip(
     col_ub[choice_col[never]] = 0.0
 
     rows = _Rows([], [], [], [], [], [])
-    add_budget_rows(rows, problem)
-    add_exclusive_groups(rows, problem, choice_col)
-    add_scale_links(rows, problem, partial, choice_col)
     model = LinearModel(
         col_names=col_names,
         col_lb=col_lb,
@@ -188,7 +187,14 @@ def build_mip(
         choice_col=choice_col,
         semicontinuous=semi,
     )
-    model = add_region_minimum_rows(rows, model, problem)
+    add_budget_rows(rows, problem)
+    for family in FAMILIES:  # rows over the choices (exclusive groups)
+        if not family.mip_after_links:
+            model = family.extend_mip(rows, model, problem)
+    add_scale_links(rows, problem, partial, choice_col)
+    for family in FAMILIES:  # rows with columns of their own (regional minimum)
+        if family.mip_after_links:
+            model = family.extend_mip(rows, model, problem)
     model.rows = rows.info
     model.row_lb = np.concatenate(rows.lb)
     model.row_ub = np.concatenate(rows.ub)
@@ -199,88 +205,13 @@ def build_mip(
 
 
 def add_budget_rows(rows: _Rows, problem: AllocationProblem) -> None:
-    """ceiling, theme:<t>, year:<y>, region:<r> (caps) and theme_floor:<t> (floors), in EUR 1,000."""
+    """Every budget row of the problem (caps and floors of every family), in EUR 1,000."""
     b_row, b_app, b_coef = problem.triplets()
     rhs = np.asarray(problem.rhs_eur, dtype=np.float64) / MONEY_UNIT_EUR
     cap = problem.is_cap
     lb = np.where(cap, -np.inf, rhs)
     ub = np.where(cap, rhs, np.inf)
     rows.add(list(problem.rows), lb, ub, b_row, b_app, b_coef / MONEY_UNIT_EUR)
-
-
-def add_region_minimum_rows(
-    rows: _Rows, model: LinearModel, problem: AllocationProblem
-) -> LinearModel:
-    """region_min:<r>: sum_{i in r} C_i s_i - f p_r T + M v_r >= 0, with T the total awarded
-    (column ``total``, row ``total``: sum_i C_i s_i - T = 0) and v_r a binary "let off"
-    column; region_min_exempt:<r>:<id>: s_i + sum of i's exclusive partners' choices >= v_r for
-    every application of r not locked out, so a region is let off only when its applications
-    permit no more ("applications of that region permitting"). Returns the model with the
-    new columns; the rows go to ``rows``."""
-    if not problem.region_minimums:
-        return model
-    n = problem.n
-    cost = problem.cost_eur / MONEY_UNIT_EUR
-    # T <= every cost: implied by s_i <= 1, stated so that every column has finite bounds
-    model, (total,) = model.with_columns(["total"], 0.0, float(cost.sum()), CONTINUOUS)
-    rows.add(
-        [ConstraintInfo("total", "total", "")],
-        [0.0],
-        [0.0],
-        np.zeros(n + 1),
-        np.concatenate((np.arange(n), [total])),
-        np.concatenate((cost, [-1.0])),
-    )
-    regions = [r for r, _, _ in problem.region_minimums]
-    model, exempt = model.with_columns([f"exempt:{r}" for r in regions], 0.0, 1.0, INTEGER)
-    big_m = cost.sum()
-    exempt_cols = {}
-    for (region, share, members), v in zip(problem.region_minimums, exempt):
-        exempt_cols[int(v)] = members
-        m = len(members)
-        rows.add(
-            [ConstraintInfo(f"region_min:{region}", "region_min", region)],
-            [0.0],
-            [np.inf],
-            np.zeros(m + 2),
-            np.concatenate((members, [total, v])),
-            np.concatenate((cost[members], [-share, share * big_m])),
-        )
-        for i in members:
-            if problem.must_not[i]:
-                continue
-            partners = problem.group_partners(int(i))
-            cols = [int(model.scale_col[i]), *[int(model.choice_col[j]) for j in partners], int(v)]
-            app_id = problem.app_ids[i]
-            rows.add(
-                [
-                    ConstraintInfo(
-                        f"region_min_exempt:{region}:{app_id}", "region_min_exempt", app_id
-                    )
-                ],
-                [0.0],
-                [np.inf],
-                np.zeros(len(cols)),
-                cols,
-                [1.0] * (len(cols) - 1) + [-1.0],
-            )
-    return replace(model, total_col=int(total), exempt_cols=exempt_cols)
-
-
-def add_exclusive_groups(rows: _Rows, problem: AllocationProblem, choice_col: np.ndarray) -> None:
-    """exclusive:<group>: sum of the members' choices <= 1 (a group of one restricts nothing)."""
-    for group in sorted(problem.groups):
-        members = problem.groups[group]
-        if len(members) >= 2:
-            info = [ConstraintInfo(f"exclusive:{group}", "exclusive", group)]
-            rows.add(
-                info,
-                [-np.inf],
-                [1.0],
-                np.zeros(len(members)),
-                choice_col[members],
-                np.ones(len(members)),
-            )
 
 
 def add_scale_links(

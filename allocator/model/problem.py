@@ -1,9 +1,10 @@
 """The allocation problem in columns: eligible applications and their budget rows.
 
-One function per budget family builds the rows of that family; every row has a name in the
-scheme ``family:entity`` (``ceiling``, ``theme:ai``, ``year:2028``, ``region:PV26``) kept in a
-registry. The fcfs/greedy walk, the MIP builder and the explanations all use this one
-description, so the budget rules exist in exactly one place.
+Each constraint family (allocator/families/, one module per family) builds its own rows;
+every row has a name in the scheme ``family:entity`` (``ceiling``, ``theme:ai``,
+``year:2028``, ``region:PV26``) and a ConstraintInfo saying which family it belongs to. The
+fcfs/greedy walk, the MIP builder and the explanations all use this one description, so the
+budget rules exist in exactly one place.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..domain import THEMES, Application, RegionTable, Scenario
+from ..domain import Application, RegionTable, Scenario
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class ConstraintInfo:
     """Registry entry: what a named constraint is about."""
 
     name: str
-    family: str  # ceiling, theme, year, region, theme_floor, region_min, exclusive, scale_*
+    family: str  # a registered family's name (allocator/families), or scale_*, total, ...
     entity: str  # the theme, year, region, group or application_id; "" for the ceiling
 
 
@@ -30,7 +31,7 @@ class AllocationProblem:
 
     Budget row k reads: sum_i coef[k, i] * s_i <= rhs_eur[k] (a cap), or >= for a floor
     (``sense[k] == ">="``), with coef in EUR. Board rules that are not budget rows ride along:
-    locks per application and the regional minimum (built into the MIP by model/mip.py).
+    locks per application and the regional minimum (built into the MIP by its family).
     """
 
     app_ids: list[str]
@@ -120,8 +121,11 @@ class AllocationProblem:
         per set of rows (the walk asks for it on every call)."""
         key = len(self.rows)
         if self._cap_entries is None or self._cap_entries[0] != key:
+            from ..families import family_of
+
             rows, apps, coefs = self.triplets()
-            cap = self.is_cap
+            honoured = [(f := family_of(info)) is None or f.walks_honour for info in self.rows]
+            cap = self.is_cap & np.array(honoured, dtype=bool)
             by_app: list[list[tuple[int, float]]] = [[] for _ in range(self.n)]
             for k, i, c in zip(rows.tolist(), apps.tolist(), coefs.tolist()):
                 if cap[k]:
@@ -146,10 +150,6 @@ def build_problem(
     by_year = np.array(
         [[a.cost_eur_by_year.get(y, 0.0) for y in years] for a in apps], dtype=np.float64
     ).reshape(len(apps), len(years))
-    groups: dict[str, list[int]] = {}
-    for i, a in enumerate(apps):
-        if a.exclusive_group is not None:
-            groups.setdefault(a.exclusive_group, []).append(i)
     problem = AllocationProblem(
         app_ids=[a.application_id for a in apps],
         fte=np.array([a.fte for a in apps], dtype=np.float64),
@@ -157,118 +157,22 @@ def build_problem(
         cost_by_year_eur=by_year,
         min_scale=np.array([a.min_scale for a in apps], dtype=np.float64),
         years=years,
-        groups=groups,
+        groups={},
         app_region=[a.region for a in apps],
         secondary=list(scenario.secondary),
     )
-    app_theme = np.array([themes[a.application_id] for a in apps], dtype=object)
-    app_region = np.array([a.region for a in apps], dtype=object)
-    add_ceiling(problem, scenario)
-    add_theme_budgets(problem, scenario, app_theme)
-    add_year_budgets(problem, scenario)
-    add_region_caps(problem, scenario, regions, app_region)
-    add_theme_floors(problem, scenario, app_theme)
-    add_region_minimums(problem, scenario, regions, app_region)
-    add_locks(problem, scenario)
-    return problem
+    from ..families import FAMILIES, BuildContext
 
-
-def add_ceiling(problem: AllocationProblem, scenario: Scenario) -> None:
-    """ceiling: sum_i s_i C_i <= ceiling."""
-    problem.add_row(
-        ConstraintInfo("ceiling", "ceiling", ""),
-        scenario.ceiling,
-        np.arange(problem.n),
-        problem.cost_eur,
+    context = BuildContext(
+        apps=apps,
+        regions=regions,
+        app_theme=np.array([themes[a.application_id] for a in apps], dtype=object),
+        app_region=np.array([a.region for a in apps], dtype=object),
     )
-
-
-def add_theme_budgets(
-    problem: AllocationProblem, scenario: Scenario, app_theme: np.ndarray
-) -> None:
-    """theme:<t>: sum over i in t of s_i C_i <= theme_budgets[t] (themes without a cap: none)."""
-    _theme_rows(problem, scenario.theme_budgets, app_theme, "theme", "<=")
-
-
-def _theme_rows(
-    problem: AllocationProblem, amounts: dict, app_theme: np.ndarray, family: str, sense: str
-) -> None:
-    for theme in THEMES:
-        if theme in amounts:
-            members = np.flatnonzero(app_theme == theme)
-            info = ConstraintInfo(f"{family}:{theme}", family, theme)
-            problem.add_row(info, amounts[theme], members, problem.cost_eur[members], sense=sense)
-
-
-def add_year_budgets(problem: AllocationProblem, scenario: Scenario) -> None:
-    """year:<y>: spend in y <= budget of y; with carry_over the caps are cumulative."""
-    cumulative_cost = np.cumsum(problem.cost_by_year_eur, axis=1)
-    cumulative_budget = 0.0
-    everyone = np.arange(problem.n)
-    for j, year in enumerate(problem.years):
-        budget = scenario.year_budgets[year]
-        cumulative_budget += budget
-        if scenario.carry_over:
-            problem.add_row(
-                ConstraintInfo(f"year:{year}", "year", str(year)),
-                cumulative_budget,
-                everyone,
-                cumulative_cost[:, j],
-            )
-        else:
-            problem.add_row(
-                ConstraintInfo(f"year:{year}", "year", str(year)),
-                budget,
-                everyone,
-                problem.cost_by_year_eur[:, j],
-            )
-
-
-def add_region_caps(
-    problem: AllocationProblem, scenario: Scenario, regions: RegionTable, app_region: np.ndarray
-) -> None:
-    """region:<r>: sum over i in r of s_i C_i <= factor * p_r * ceiling; NL is exempt.
-
-    A row is made for every region of the table, also one without applications, so shadow
-    prices and reports cover all regions.
-    """
-    if scenario.region_max_factor is None:
-        return
-    for region in sorted(regions.population):
-        members = np.flatnonzero(app_region == region)
-        cap = scenario.region_max_factor * regions.share(region) * scenario.ceiling
-        problem.add_row(
-            ConstraintInfo(f"region:{region}", "region", region),
-            cap,
-            members,
-            problem.cost_eur[members],
-        )
-
-
-def add_theme_floors(problem: AllocationProblem, scenario: Scenario, app_theme: np.ndarray) -> None:
-    """theme_floor:<t>: sum over i in t of s_i C_i >= theme_floors[t] (board rule)."""
-    _theme_rows(problem, scenario.theme_floors, app_theme, "theme_floor", ">=")
-
-
-def add_region_minimums(
-    problem: AllocationProblem, scenario: Scenario, regions: RegionTable, app_region: np.ndarray
-) -> None:
-    """region_min:<r>: region total >= factor * p_r * total awarded, applications permitting.
-
-    "Permitting": a region whose eligible applications are all funded in full (or locked out,
-    or lost their exclusive group to a funded partner) has done what it can; model/mip.py lets
-    such a region off (see add_region_minimum_rows). An application that no award set can
-    fund (its smallest award alone breaks a cap) does not count: a region with only such
-    applications has no minimum, otherwise one of them would hold every award at zero.
-    """
-    if scenario.region_min_factor is None:
-        return
-    never = never_fundable(problem)
-    for region in sorted(regions.population):
-        members = np.flatnonzero((app_region == region) & ~never)
-        if len(members):
-            share = scenario.region_min_factor * regions.share(region)
-            problem.region_minimums.append((region, share, members))
+    for family in FAMILIES:
+        if family.applies(scenario):
+            family.build(problem, scenario, context)
+    return problem
 
 
 def never_fundable(problem: AllocationProblem, rhs_eur: np.ndarray | None = None) -> np.ndarray:
@@ -294,10 +198,3 @@ def too_big_alone(
     need = coefs * problem.min_scale[apps]
     too_big = usable & (need > rhs[rows] + 1e-6)
     return rows[too_big], apps[too_big], need[too_big]
-
-
-def add_locks(problem: AllocationProblem, scenario: Scenario) -> None:
-    """must_fund / must_not by application_id (ids outside the problem are checked upstream)."""
-    ids = np.array(problem.app_ids, dtype=object)
-    problem.must_fund = np.isin(ids, list(scenario.must_fund))
-    problem.must_not = np.isin(ids, list(scenario.must_not))

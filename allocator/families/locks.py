@@ -1,0 +1,35 @@
+"""must_fund / must_not: the board's locks by application_id.
+
+They are bounds, not rows: model/mip.py fixes a must_fund application's choice at 1 and a
+must_not one's scale and choice at 0; the walks fund must_fund first and skip must_not
+(baselines.with_locks); diagnose.py lets a must_fund lock give way (rows ``must_fund:<id>``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .base import Family
+
+if TYPE_CHECKING:
+    from ..domain import Scenario
+    from ..model.problem import AllocationProblem
+    from .base import BuildContext
+
+
+class Locks(Family):
+    name = "locks"
+    prefixes = ("must_fund", "must_not")
+    keys = ("must_fund", "must_not")
+    elastic = True
+
+    def build(self, problem: AllocationProblem, scenario: Scenario, context: BuildContext) -> None:
+        """Ids outside the problem are checked upstream."""
+        ids = np.array(problem.app_ids, dtype=object)
+        problem.must_fund = np.isin(ids, list(scenario.must_fund))
+        problem.must_not = np.isin(ids, list(scenario.must_not))
+
+
+LOCKS = Locks()
