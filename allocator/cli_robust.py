@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from .cli import EXIT_INPUT, EXIT_NO_SOLUTION, _fail_input, _load
 from .errors import InputError, SolverUnavailable
 
 BORDERLINE_SHOWN = 25
@@ -45,6 +44,7 @@ def robust(applications, scenario, samples, seed, workers, dask_address, out, qu
     """Which awards hold whatever the true FTE: funded share per application over SAMPLES
     exact solves of sampled FTE values, and the FTE the point-estimate award set delivers;
     writes robust.csv and robust_summary.json to OUT."""
+    from .cli import EXIT_INPUT, EXIT_NO_SOLUTION, _fail_input, _load  # lazy: cli imports us
     from .executor import ExecutorUnavailable
     from .io.outputs import check_target, write_set
     from .robust import NoPointOptimum, render, run_robust
