@@ -390,8 +390,12 @@ def _execute(
             workers, mp_context=context, initializer=_init_worker, initargs=(base,)
         ) as pool:
             futures = {pool.submit(_run, block): k for k, block in enumerate(blocks)}
-            for future in as_completed(futures):
-                finished(futures[future], future.result())
+            try:
+                for future in as_completed(futures):
+                    finished(futures[future], future.result())
+            except BaseException:  # a deadline or an error: queued blocks are not run
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     return [r for block in done for r in block or []]  # in task order, whoever ran them
 
 
