@@ -60,3 +60,7 @@ def test_wheel_contains_runtime_data(tmp_path: Path) -> None:
     assert "allocator/data/sample_applications.csv" in names
     assert "allocator/data/regions/provinces.csv" in names
     assert "allocator/data/regions/ggd_regions.csv" in names
+    # every module of the source tree ships (a subpackage missing from pyproject's list
+    # installs fine in editable mode and breaks a plain `pip install .`)
+    source = {str(p.relative_to(ROOT)) for p in (ROOT / "allocator").rglob("*.py")}
+    assert source <= names, sorted(source - names)
