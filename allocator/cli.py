@@ -67,14 +67,21 @@ def _one_line(text: object, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
+class _Never(Exception):
+    """Stands in for an exception class that could not be imported."""
+
+
 class _Guarded(click.Group):
     """Every command behind one guard: no Python traceback reaches the terminal. An input
     error exits 2, a run without award set 3, anything unexpected 1 with one line and the
     traceback in a log file (log_dir())."""
 
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
-        from .backends.base import SolverFailed
-        from .engine import TimeUp
+        try:
+            from .backends.base import SolverFailed
+            from .engine import TimeUp
+        except Exception:  # a broken install: the command's own import fails below, guarded
+            SolverFailed = TimeUp = _Never  # noqa: N806
 
         try:
             return super().invoke(ctx)
