@@ -81,7 +81,7 @@ class _Guarded(click.Group):
             from .backends.base import SolverFailed
             from .engine import TimeUp
         except Exception:  # a broken install: the command's own import fails below, guarded
-            SolverFailed = TimeUp = _Never  # noqa: N806
+            SolverFailed = TimeUp = _Never
 
         try:
             return super().invoke(ctx)
