@@ -319,7 +319,9 @@ class Scenario(BaseModel):
         loading the YAML would."""
         return type(self).model_validate({**self.model_dump(exclude_unset=True), **changes})
 
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Scenario:
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Scenario:
         """pydantic's copy, but an ``update`` is validated like :meth:`replace` (pydantic's own
         would silently accept an unknown key or a negative impact bar)."""
         if update:

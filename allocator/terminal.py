@@ -29,9 +29,7 @@ def print_summary(
         head.add_row("solver", r.solver)
     if r.objective_fte is not None:
         head.add_row("FTE saved", f"{r.objective_fte:,.1f}")
-        head.add_row(
-            "awarded", f"{_eur(r.total_awarded_eur)} of {_eur(alloc.scenario.ceiling)}"
-        )
+        head.add_row("awarded", f"{_eur(r.total_awarded_eur)} of {_eur(alloc.scenario.ceiling)}")
     if r.bound is not None:
         head.add_row("bound / gap", f"{r.bound:,.2f} / {r.gap:.2e}")
     head.add_row("applications", ", ".join(f"{k} {v}" for k, v in s["counts"].items()))
