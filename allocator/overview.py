@@ -6,15 +6,22 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from .catalog import model_plans
 from .domain import ELIGIBILITY_CODES, NATIONAL_REGION, THEMES, Application, RegionTable, Scenario
 from .eligibility import check_all
 from .families.region import REGION
+from .feasibility import limit_cents
 
 IMPACT_BARS = (9.0, 17.0, 35.0)
 Row = dict[str, Any]
+
+
+def _eur_sum(values: Iterable[float]) -> float:
+    """A sum of euro amounts, in whole cents (every output's money rule)."""
+    return round(math.fsum(values), 2)
 
 
 def _ratio(requested: float, available: float | None) -> float | None:
@@ -36,12 +43,12 @@ def overview(
     for t in THEMES:
         mine = [a for a in applications if theme(a) == t]
         ok = [a for a in mine if not reasons[a.application_id]]
-        requested = math.fsum(a.total_cost_eur for a in ok)
+        requested = _eur_sum(a.total_cost_eur for a in ok)
         themes.append(
             {
                 "theme": t,
                 "budget": scenario.theme_budgets.get(t),
-                "requested_all": math.fsum(a.total_cost_eur for a in mine),
+                "requested_all": _eur_sum(a.total_cost_eur for a in mine),
                 "requested_eligible": requested,
                 "subscription": _ratio(requested, scenario.theme_budgets.get(t)),
                 "applications": len(mine),
@@ -49,12 +56,12 @@ def overview(
                 "fte_eligible": math.fsum(a.fte for a in ok),
             }
         )
-    total_eligible = math.fsum(a.total_cost_eur for a in eligible)
+    total_eligible = _eur_sum(a.total_cost_eur for a in eligible)
     themes.append(
         {
             "theme": "total",
             "budget": scenario.ceiling,
-            "requested_all": math.fsum(a.total_cost_eur for a in applications),
+            "requested_all": _eur_sum(a.total_cost_eur for a in applications),
             "requested_eligible": total_eligible,
             "subscription": _ratio(total_eligible, scenario.ceiling),
             "applications": len(applications),
@@ -84,20 +91,20 @@ def overview(
         national = code == NATIONAL_REGION
         share = None if national else regions.share(code)
         cap = None if national else REGION.cap_eur(scenario, regions, code)
-        requested = math.fsum(a.total_cost_eur for a in by_region[code])
+        requested = _eur_sum(a.total_cost_eur for a in by_region[code])
         region_rows.append(
             {
                 "region": code,
                 "name": regions.names.get(code, "national" if national else ""),
                 "population_share": share,
-                "fair_share": None if share is None else share * scenario.ceiling,
-                "cap": cap,
+                "fair_share": None if share is None else round(share * scenario.ceiling, 2),
+                "cap": None if cap is None else limit_cents(cap) / 100,  # as the constraints sheet
                 "requested_eligible": requested,
                 "subscription": _ratio(requested, cap),
                 "eligible": len(by_region[code]),
                 "eur_requested_per_inhabitant": None
                 if national
-                else requested / regions.population[code],
+                else round(requested / regions.population[code], 2),
             }
         )
 
@@ -109,7 +116,7 @@ def overview(
                 {
                     "reason": code,
                     "applications": len(hit),
-                    "requested": math.fsum(a.total_cost_eur for a in hit),
+                    "requested": _eur_sum(a.total_cost_eur for a in hit),
                 }
             )
 
@@ -117,7 +124,7 @@ def overview(
     for bar in sorted({*IMPACT_BARS, float(scenario.impact_bar)}):
         variant = scenario.model_copy(update={"impact_bar": bar})
         ok = [a for a in applications if not check_all([a], variant, plans)[a.application_id]]
-        requested = math.fsum(a.total_cost_eur for a in ok)
+        requested = _eur_sum(a.total_cost_eur for a in ok)
         row: Row = {
             "impact_bar": bar,
             "eligible": len(ok),
@@ -126,7 +133,7 @@ def overview(
             "fte_eligible": math.fsum(a.fte for a in ok),
         }
         for t in THEMES:
-            row[f"requested_{t}"] = math.fsum(a.total_cost_eur for a in ok if theme(a) == t)
+            row[f"requested_{t}"] = _eur_sum(a.total_cost_eur for a in ok if theme(a) == t)
         bars.append(row)
     return {
         "themes": themes,
