@@ -17,28 +17,11 @@ from allocator.catalog import shipped_regions
 from allocator.errors import InputError
 from allocator.io import limits
 from allocator.io.inputs import load_regions, load_scenario, load_submission
-
-HEADER = (
-    "application_id,title,use_case,region,parties,submitted_at,cost_2027,cost_2028,fte,"
-    "min_scale,exclusive_group"
-)
-GOOD = "A1,Speech,ai-speech-reporting,PV26,3,2026-10-01T09:00:00,1000000,0,20,1,"
+from tests.input_files import GOOD, HEADER, refused, write
 
 
 def good_row(i: int) -> str:
     return GOOD.replace("A1,", f"A{i},", 1)
-
-
-def write(tmp_path: Path, *lines: str, name: str = "apps.csv") -> Path:
-    path = tmp_path / name
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def refused(path: Path, years: list[int] | None = None) -> list:
-    with pytest.raises(InputError) as info:
-        load_submission(path, shipped_regions(), years=years)
-    return info.value.problems
 
 
 def scenario_refused(path: Path) -> list:

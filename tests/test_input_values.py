@@ -15,24 +15,13 @@ from allocator.catalog import scenario_path, shipped_regions
 from allocator.domain import Scenario
 from allocator.errors import InputError
 from allocator.io.inputs import load_scenario, load_submission, scenario_warnings
+from tests.input_files import refused, write
 
 HEADER = (
     "application_id,title,use_case,region,parties,submitted_at,cost_2027,cost_2028,fte,"
     "min_scale,exclusive_group,structural_cost,structural_savings"
 )
 GOOD = "A1,Speech,ai-speech-reporting,PV26,3,2026-10-01T09:00:00,1000000,0,20,1,,0,0"
-
-
-def write(tmp_path: Path, *lines: str, name: str = "apps.csv") -> Path:
-    path = tmp_path / name
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def refused(path: Path) -> list:
-    with pytest.raises(InputError) as info:
-        load_submission(path, shipped_regions())
-    return info.value.problems
 
 
 @pytest.mark.parametrize(

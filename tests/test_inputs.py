@@ -9,24 +9,7 @@ import pytest
 from allocator.catalog import shipped_regions
 from allocator.errors import InputError
 from allocator.io.inputs import load_regions, load_scenario, load_submission
-
-HEADER = (
-    "application_id,title,use_case,region,parties,submitted_at,cost_2027,cost_2028,fte,"
-    "min_scale,exclusive_group"
-)
-GOOD = "A1,Speech,ai-speech-reporting,PV26,3,2026-10-01T09:00:00,1000000,0,20,1,"
-
-
-def write(tmp_path: Path, *lines: str, name: str = "apps.csv") -> Path:
-    path = tmp_path / name
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def problems(path: Path) -> list:
-    with pytest.raises(InputError) as info:
-        load_submission(path, shipped_regions())
-    return info.value.problems
+from tests.input_files import GOOD, HEADER, refused, write
 
 
 def test_good_file_reads(tmp_path: Path) -> None:
@@ -47,7 +30,7 @@ def test_every_bad_row_and_field_reported_at_once(tmp_path: Path) -> None:
         "A5,x,ai-speech-reporting,PV26,3,yesterday,1.000.000,-5,20,0,",  # date, 2 costs, min_scale
         ",x,,PV26,3,2026-10-01T09:00:00,1000000,0,,1,",  # id, use_case, fte missing
     )
-    found = {(p.row, p.column) for p in problems(path)}
+    found = {(p.row, p.column) for p in refused(path)}
     assert {
         (3, "parties"),
         (4, "region"),
@@ -64,13 +47,13 @@ def test_every_bad_row_and_field_reported_at_once(tmp_path: Path) -> None:
 
 def test_messages_name_file_row_column_value(tmp_path: Path) -> None:
     path = write(tmp_path, HEADER, GOOD.replace(",20,1,", ",lots,1,"))
-    (problem,) = problems(path)
+    (problem,) = refused(path)
     text = str(problem)
     assert str(path) in text and "row 2" in text and "column fte" in text and "'lots'" in text
 
 
 def test_duplicate_names_first_row(tmp_path: Path) -> None:
-    (problem,) = problems(write(tmp_path, HEADER, GOOD, GOOD))
+    (problem,) = refused(write(tmp_path, HEADER, GOOD, GOOD))
     assert problem.row == 3 and "first used in row 2" in problem.reason
 
 
@@ -83,23 +66,23 @@ def test_duplicate_names_first_row(tmp_path: Path) -> None:
     ],
 )
 def test_missing_required_column(tmp_path: Path, header: str, column: str) -> None:
-    (problem,) = problems(write(tmp_path, header, "x"))
+    (problem,) = refused(write(tmp_path, header, "x"))
     assert problem.column == column and problem.row == 1
 
 
 def test_no_cost_column(tmp_path: Path) -> None:
     header = "application_id,use_case,region,parties,submitted_at,fte"
-    (problem,) = problems(write(tmp_path, header, "A,ai-speech-reporting,PV26,3,2026-10-01,3"))
+    (problem,) = refused(write(tmp_path, header, "A,ai-speech-reporting,PV26,3,2026-10-01,3"))
     assert "cost_YYYY" in problem.reason
 
 
 def test_blank_cost_is_an_error_not_zero(tmp_path: Path) -> None:
-    (problem,) = problems(write(tmp_path, HEADER, GOOD.replace(",1000000,0,", ",1000000,,")))
+    (problem,) = refused(write(tmp_path, HEADER, GOOD.replace(",1000000,0,", ",1000000,,")))
     assert problem.column == "cost_2028" and problem.row == 2
 
 
 def test_nan_and_infinity_refused(tmp_path: Path) -> None:
-    found = problems(
+    found = refused(
         write(
             tmp_path,
             HEADER,
@@ -112,18 +95,18 @@ def test_nan_and_infinity_refused(tmp_path: Path) -> None:
 
 def test_mixed_time_zones_refused(tmp_path: Path) -> None:
     other = GOOD.replace("A1", "A2").replace("T09:00:00", "T09:00:00+02:00")
-    (problem,) = problems(write(tmp_path, HEADER, GOOD, other))
+    (problem,) = refused(write(tmp_path, HEADER, GOOD, other))
     assert problem.column == "submitted_at" and problem.row == 3
 
 
 def test_empty_row_in_between_reported(tmp_path: Path) -> None:
-    found = problems(write(tmp_path, HEADER, GOOD, ",,,,,,,,,,", GOOD.replace("A1", "A2")))
+    found = refused(write(tmp_path, HEADER, GOOD, ",,,,,,,,,,", GOOD.replace("A1", "A2")))
     assert any(p.row == 3 and "empty row" in p.reason for p in found)
 
 
 def test_unknown_sector_refused_unknown_theme_is_eligibility(tmp_path: Path) -> None:
     header = HEADER + ",sector,theme"
-    found = problems(write(tmp_path, header, GOOD + ",dentistry,ai"))
+    found = refused(write(tmp_path, header, GOOD + ",dentistry,ai"))
     assert [(p.column) for p in found] == ["sector"]
 
 
@@ -151,7 +134,7 @@ def test_xlsx_reads_like_csv(tmp_path: Path) -> None:
     )
     path = tmp_path / "apps.xlsx"
     book.save(path)
-    found = problems(path)
+    found = refused(path)
     assert [(p.row, p.column) for p in found] == [(3, "parties")]
     sheet.delete_rows(3)
     book.save(path)
@@ -160,7 +143,7 @@ def test_xlsx_reads_like_csv(tmp_path: Path) -> None:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    (problem,) = problems(tmp_path / "nope.csv")
+    (problem,) = refused(tmp_path / "nope.csv")
     assert "not found" in problem.reason
 
 
