@@ -170,7 +170,15 @@ def payments(awards, applications, scenario, out, quiet) -> None:  # type: ignor
 @click.option(
     "--awards", type=click.Path(dir_okay=False), required=True, help="awards.csv (or .xlsx)"
 )
-@click.option("--withdrawn", required=True, help="ID[,ID...]: applications that drop out")
+@click.option(
+    "--withdrawn", default="", help="ID[,ID...]: applications that drop out (or --underspend)"
+)
+@click.option(
+    "--underspend",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="CSV application_id,year,amount: EUR of an award not spent (returned to its budgets)",
+)
 @click.option(
     "--applications", "-a", type=click.Path(dir_okay=False), help="default: shipped sample"
 )
@@ -185,7 +193,7 @@ def payments(awards, applications, scenario, out, quiet) -> None:  # type: ignor
 @click.option("--xlsx/--no-xlsx", default=True, show_default=True, help="also write awards.xlsx")
 @click.option("--quiet", "-q", is_flag=True, help="no diff on the terminal")
 def reallocate(
-    awards, withdrawn, applications, scenario, out, solver, time_limit, xlsx, quiet
+    awards, withdrawn, underspend, applications, scenario, out, solver, time_limit, xlsx, quiet
 ) -> None:  # type: ignore[no-untyped-def]
     """Withdraw applications from an award set and award the freed money optimally among the
     applications not funded in full; no other award goes down. Writes the files of `solve`
@@ -198,9 +206,15 @@ def reallocate(
 
     try:
         scen, regions, submission = _load(applications, scenario)
-        ids = re_.parse_withdrawn(withdrawn, submission.applications)
+        ids = (
+            re_.parse_withdrawn(withdrawn, submission.applications)
+            if withdrawn or underspend is None
+            else []
+        )
         options = RunOptions(solver=solver or DEFAULT_SOLVER, time_limit_s=time_limit)
-        done = re_.reallocate(submission.applications, scen, regions, awards, ids, options)
+        done = re_.reallocate(
+            submission.applications, scen, regions, awards, ids, options, underspend
+        )
     except InputError as exc:
         _fail_input(exc)
         return

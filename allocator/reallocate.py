@@ -128,6 +128,7 @@ def reallocate(
     awards_path: str | Path,
     withdrawn: list[str],
     options: RunOptions | None = None,
+    underspend_path: str | Path | None = None,
 ) -> Reallocation:
     """Re-allocate after ``withdrawn`` drop out of the award set in ``awards_path``.
 
@@ -140,7 +141,19 @@ def reallocate(
     if not found.ok:
         raise AwardSetBreaksRules(found.violations)
     apps, locked, notes = locked_inputs(applications, scenario, old, withdrawn)
-    alloc = allocate(apps, locked, options or RunOptions(), regions=regions)
+    extra = None
+    if underspend_path is not None:  # money returned without a withdrawal (underspend.py)
+        from .catalog import model_plans
+        from .underspend import raise_limits, read_underspend, returned_rows
+
+        spent_less = read_underspend(underspend_path, applications, scenario, old)
+        plans = model_plans()
+        apps_by_id = {a.application_id: a for a in applications}
+        themes = {a: plans[apps_by_id[a].use_case].theme for a, _ in spent_less}
+        grow = returned_rows(spent_less, scenario, applications, themes)
+        extra = raise_limits(grow)
+        notes += [f"{name}: EUR {eur:,.2f} returned by underspending" for name, eur in grow.items()]
+    alloc = allocate(apps, locked, options or RunOptions(), regions=regions, extra_rows=extra)
     # report against the applications as submitted (the locks are this run's, not theirs)
     alloc.applications = applications
     result = Reallocation(alloc, old, withdrawn, notes)
