@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from .cli_options import APPLICATIONS, SCENARIO
 from .errors import InputError, SolverUnavailable
 
 EXIT_INTERNAL = 1  # also verify's "violations found"
@@ -147,18 +148,8 @@ def main() -> None:
 
 
 @main.command()
-@click.option(
-    "--applications",
-    "-a",
-    type=click.Path(dir_okay=False),
-    help="CSV or XLSX; default: shipped sample",
-)
-@click.option(
-    "--scenario",
-    "-s",
-    type=click.Path(dir_okay=False),
-    help="YAML; default: scenarios/baseline.yaml",
-)
+@APPLICATIONS
+@SCENARIO
 @click.option("--out", "-o", type=click.Path(file_okay=False), default="out", show_default=True)
 @click.option(
     "--method",
@@ -299,12 +290,7 @@ def _explain(alloc, workers, quiet, deadline):  # type: ignore[no-untyped-def]
 
 @main.command()
 @click.option("--applications", "-a", type=click.Path(dir_okay=False), required=True)
-@click.option(
-    "--scenario",
-    "-s",
-    type=click.Path(dir_okay=False),
-    help="YAML; default: scenarios/baseline.yaml",
-)
+@SCENARIO
 def validate(applications, scenario) -> None:  # type: ignore[no-untyped-def]
     """Check an applications file against the contract without solving."""
     from .catalog import model_plans
@@ -359,12 +345,8 @@ def verify(applications, scenario, awards) -> None:  # type: ignore[no-untyped-d
 
 
 @main.command()
-@click.option(
-    "--applications", "-a", type=click.Path(dir_okay=False), help="default: shipped sample"
-)
-@click.option(
-    "--scenario", "-s", type=click.Path(dir_okay=False), help="default: scenarios/baseline.yaml"
-)
+@APPLICATIONS
+@SCENARIO
 @click.option(
     "--out", "-o", type=click.Path(file_okay=False), help="also write overview.json and .xlsx"
 )

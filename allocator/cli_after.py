@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from .cli_options import APPLICATIONS, SCENARIO
 from .errors import InputError, SolverUnavailable
 
 EXIT_INPUT = 2
@@ -109,12 +110,8 @@ def social(regions, key_file, awards, applications, out, quiet) -> None:  # type
 @click.option(
     "--awards", type=click.Path(dir_okay=False), required=True, help="awards.csv (or .xlsx)"
 )
-@click.option(
-    "--applications", "-a", type=click.Path(dir_okay=False), help="default: shipped sample"
-)
-@click.option(
-    "--scenario", "-s", type=click.Path(dir_okay=False), help="default: scenarios/baseline.yaml"
-)
+@APPLICATIONS
+@SCENARIO
 @click.option("--out", "-o", type=click.Path(file_okay=False), required=True)
 @click.option("--quiet", "-q", is_flag=True, help="no cash table on the terminal")
 def payments(awards, applications, scenario, out, quiet) -> None:  # type: ignore[no-untyped-def]
@@ -179,12 +176,8 @@ def payments(awards, applications, scenario, out, quiet) -> None:  # type: ignor
     default=None,
     help="CSV application_id,year,amount: EUR of an award not spent (returned to its budgets)",
 )
-@click.option(
-    "--applications", "-a", type=click.Path(dir_okay=False), help="default: shipped sample"
-)
-@click.option(
-    "--scenario", "-s", type=click.Path(dir_okay=False), help="default: scenarios/baseline.yaml"
-)
+@APPLICATIONS
+@SCENARIO
 @click.option("--out", "-o", type=click.Path(file_okay=False), required=True)
 @click.option(
     "--solver", default=None, help="backend (see `allocator solvers`); default: fastest measured"

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from . import history
+from .cli_options import APPLICATIONS, SCENARIO
 from .errors import InputError, SolverUnavailable
 
 EXIT_INPUT = 2
@@ -51,12 +52,7 @@ def _compare_module():  # type: ignore[no-untyped-def]
 
 @click.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option(
-    "--applications",
-    "-a",
-    type=click.Path(dir_okay=False),
-    help="CSV or XLSX; default: shipped sample",
-)
+@APPLICATIONS
 @click.option("--out", "-o", type=click.Path(file_okay=False), required=True)
 @click.option(
     "--workers", type=int, default=None, help="processes solving runs (default: all cores)"
@@ -224,18 +220,8 @@ def _parse_sets(ctx, param, values):  # type: ignore[no-untyped-def]
 
 
 @click.command()
-@click.option(
-    "--scenario",
-    "-s",
-    type=click.Path(dir_okay=False),
-    help="YAML; default: scenarios/baseline.yaml",
-)
-@click.option(
-    "--applications",
-    "-a",
-    type=click.Path(dir_okay=False),
-    help="CSV or XLSX; default: shipped sample",
-)
+@SCENARIO
+@APPLICATIONS
 @click.option(
     "--set",
     "sets",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from .cli_options import APPLICATIONS
 from .errors import InputError, SolverUnavailable
 
 EXIT_INPUT = 2
@@ -21,12 +22,7 @@ def _sha256(path: Path) -> str:
 
 @click.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option(
-    "--applications",
-    "-a",
-    type=click.Path(dir_okay=False),
-    help="CSV or XLSX; default: shipped sample",
-)
+@APPLICATIONS
 @click.option(
     "--sweep",
     "sweep_file",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from .cli_options import APPLICATIONS, SCENARIO
 from .errors import InputError, SolverUnavailable
 
 BORDERLINE_SHOWN = 25
@@ -16,12 +17,8 @@ BORDERLINE_SHOWN = 25
 
 
 @click.command()
-@click.option(
-    "--applications", "-a", type=click.Path(dir_okay=False), help="default: shipped sample"
-)
-@click.option(
-    "--scenario", "-s", type=click.Path(dir_okay=False), help="default: scenarios/baseline.yaml"
-)
+@APPLICATIONS
+@SCENARIO
 @click.option(
     "--samples", "-n", type=click.IntRange(min=1), default=200, show_default=True,
     help="number of sampled FTE scenarios, each solved exactly",
