@@ -135,7 +135,7 @@ def _pair_groups(rows: list[dict[str, object]], share: float, rng: np.random.Gen
         row["exclusive_group"] = ""
     if share <= 0:
         return
-    target = int(round(share * len(rows)))
+    target = round(share * len(rows))
     by_key: dict[tuple, list[int]] = {}
     for i in rng.permutation(len(rows)).tolist():
         row = rows[i]
@@ -236,7 +236,7 @@ def _last_timings(db: Path) -> dict[str, float]:
 
     try:
         runs = history.list_runs(db, command="solve")
-    except Exception:  # noqa: BLE001 - the timings are a bonus, the wall time is the figure
+    except Exception:  # the timings are a bonus, the wall time is the figure
         return {}
     return runs[-1].timings if runs else {}
 
