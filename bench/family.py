@@ -363,7 +363,9 @@ def main() -> None:
         writer.writeheader()
         for p in points:
             writer.writerow(asdict(p))
-    print(f"\nwhole family: {time.perf_counter() - t_all:.0f} s; load average at end: {os.getloadavg()}")
+    print(
+        f"\nwhole family: {time.perf_counter() - t_all:.0f} s; load average at end: {os.getloadavg()}"
+    )
     print(f"results: {args.out}\n")
     print(table(points))
     print()
