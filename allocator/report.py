@@ -33,6 +33,7 @@ from . import __version__, results
 from .comparison import Run, compare_frame, flip_worth, flips_frame, frame_rows, fte_per_capita
 from .domain import NATIONAL_REGION
 from .engine import Allocation
+from .io.outputs import cell_text
 
 REPORT_FILE = "report.html"
 CSP = (
@@ -148,13 +149,10 @@ def read_sweep(path: str | Path) -> Sweep:
 
 
 def csv_text(value: Any) -> str:
-    """A value as ``allocator compare`` writes it in compare.csv (io.outputs.render_csv)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """A value as ``allocator compare`` writes it in compare.csv (io.outputs.cell_text)."""
+    if isinstance(value, float) and math.isnan(value):
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
+    return cell_text(value)
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     return str(value)

@@ -64,7 +64,8 @@ def neutralise_collisions(ids: Iterable[str]) -> list[tuple[str, str]]:
     return out
 
 
-def _cell(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A value as the CSV writer writes it (numbers read back exactly; text neutralised)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -83,7 +84,7 @@ def render_csv(rows: list[Mapping[str, Any]], columns: list[str] | None = None) 
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
+        writer.writerow([cell_text(row.get(c)) for c in columns])
     return buf.getvalue().encode("utf-8")
 
 
