@@ -40,7 +40,15 @@ def _sha256(path: Path) -> str:
     "--workers", type=int, default=None, help="processes solving runs (default: all cores)"
 )
 @click.option("--solver", default=None, help="backend (see `allocator solvers`)")
-def report(scenarios, applications, sweep_file, out, no_prices, workers, solver) -> None:  # type: ignore[no-untyped-def]
+def report(
+    scenarios: tuple[str, ...],
+    applications: str | None,
+    sweep_file: str | None,
+    out: str,
+    no_prices: bool,
+    workers: int | None,
+    solver: str | None,
+) -> None:
     """Solve every SCENARIO (optimal) and fcfs and greedy under the first, and write OUT/report.html:
     one self-contained page (charts, the compare and flips tables, binding rules with their
     shadow prices) that opens offline and loads nothing from elsewhere."""
@@ -54,7 +62,7 @@ def report(scenarios, applications, sweep_file, out, no_prices, workers, solver)
     from .backends import DEFAULT_SOLVER
     from .catalog import regions_for, sample_applications_path
     from .comparison import solve_runs
-    from .domain import RunOptions
+    from .domain import RegionTable, RunOptions, SolveStatus
     from .io.inputs import load_scenario, load_submission
     from .io.outputs import write_set
     from .report import REPORT_FILE, cap_shadow_prices, read_sweep, report_bytes
@@ -76,7 +84,7 @@ def report(scenarios, applications, sweep_file, out, no_prices, workers, solver)
                 sweep = read_sweep(sweep_file)
             except (ValueError, UnicodeDecodeError) as exc:
                 raise click.BadParameter(str(exc), param_hint="--sweep") from None
-        tables = {}
+        tables: dict[str, RegionTable] = {}
         for _, scen in loaded:
             regions = regions_for(scen)
             tables.setdefault(regions.name, regions)
@@ -89,7 +97,7 @@ def report(scenarios, applications, sweep_file, out, no_prices, workers, solver)
         for run in runs:
             if run.method != "optimal":
                 continue
-            optimal = run.solved and run.alloc.result.status.value == "optimal"
+            optimal = run.solved and run.alloc.result.status is SolveStatus.optimal
             prices[run.scenario] = (
                 cap_shadow_prices(run.alloc, workers) if optimal and not no_prices else None
             )

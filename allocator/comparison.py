@@ -102,7 +102,7 @@ def solve_runs(
         raise ValueError(f"two scenarios have the same name {', '.join(twice)}: rename a file")
     region_of = regions_for_scenario or regions_for
     base = options or RunOptions()
-    tasks = []
+    tasks: list[_Task] = []
     for k, (label, scenario) in enumerate(scenarios):
         regions = region_of(scenario)
         methods = ["optimal", "fcfs", "greedy"] if k == 0 else ["optimal"]
@@ -122,7 +122,11 @@ def solve_runs(
     return [Run(label, method, alloc) for (label, method, *_), alloc in zip(tasks, allocs)]
 
 
-def _solve_task(applications: list[Application], task: tuple) -> Allocation:
+_Task = tuple[str, str, Scenario, RunOptions, RegionTable]
+"""One run to solve: (scenario label, method, scenario, options, region table)."""
+
+
+def _solve_task(applications: list[Application], task: _Task) -> Allocation:
     _, _, scenario, options, regions = task
     return allocate(applications, scenario, options, regions=regions)
 
@@ -136,10 +140,10 @@ def _years(runs: list[Run]) -> list[int]:
     return sorted({year for run in runs for year in run.alloc.scenario.years})
 
 
-def compare_row(run: Run, years: list[int], regions: list[str]) -> dict:
-    """The compare.csv row of one run."""
+def compare_row(run: Run, years: list[int], regions: list[str]) -> results.Row:
+    """The compare.csv row of one run (money in EUR, FTE in full-time equivalents)."""
     alloc = run.alloc
-    row: dict = dict.fromkeys(FIXED_COLUMNS)
+    row: results.Row = dict.fromkeys(FIXED_COLUMNS)
     row.update(scenario=run.scenario, method=run.method, status=alloc.result.status.value)
     for theme in THEMES:
         row[f"theme:{theme}"] = None
@@ -216,12 +220,15 @@ def compare_runs(
     return compare_frame(runs), flips_frame(runs)
 
 
-def frame_rows(frame: pd.DataFrame) -> list[dict]:
+def frame_rows(frame: pd.DataFrame) -> list[results.Row]:
     """A frame's rows as plain dicts with None for empty cells (for the CSV/XLSX writers)."""
     out = []
     for record in frame.to_dict(orient="records"):
         out.append(
-            {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in record.items()}
+            {
+                str(k): None if isinstance(v, float) and math.isnan(v) else v
+                for k, v in record.items()
+            }
         )
     return out
 

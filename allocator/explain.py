@@ -26,7 +26,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from . import baselines
-from .backends import RawSolution
+from .backends import Backend, RawSolution
+from .backends.base import LpSession
 from .domain import AwardStatus, Method, RunOptions, SolveStatus
 from .engine import Allocation
 from .families import FAMILIES, family_of
@@ -81,6 +82,11 @@ BLOCK = 32
 
 @dataclass
 class ApplicationExplanation:
+    """Why one eligible application got what it got: ``binding``, the tight caps and exclusive
+    group it draws on (constraint names); ``fte_loss_if_forced``, the FTE the optimum loses
+    when it must be funded at least at min_scale (None: funded already, or infeasible, see
+    ``forced_infeasible``); ``fte_loss_if_removed``, the FTE lost without it (funded ones)."""
+
     application_id: str
     binding: list[str]
     fte_loss_if_forced: float | None = None  # None: not applicable, or infeasible (see flag)
@@ -90,6 +96,10 @@ class ApplicationExplanation:
 
 @dataclass
 class Explanations:
+    """What ``explain`` found: ``base_fte``, the optimum (FTE); ``shadow_prices``, cap name ->
+    FTE gained per EUR 1M more under that cap; ``applications``, by application_id;
+    ``timings_s``, seconds per step."""
+
     base_fte: float
     shadow_prices: dict[str, float]  # cap name -> FTE per EUR 1M more
     applications: dict[str, ApplicationExplanation]
@@ -125,8 +135,25 @@ class _Base:
     lp_gap: float = 0.0  # LP optimum minus the base optimum (FTE)
 
 
-_STATE: dict[str, object] = {}
-"""Per worker process: the base, the backend, the loaded LP, and the block's guess gaps."""
+@dataclass
+class _Worker:
+    """Per worker process: the base, the backend, the loaded LP (None: the backend gives no
+    LP reduced costs) and what the block's guesses learnt (see GUESS_LEARN_AFTER)."""
+
+    base: _Base
+    backend: Backend
+    lp: LpSession | None
+    gaps: list[float] = field(default_factory=list)
+
+
+_STATE: _Worker | None = None
+"""This process's worker (_init_worker)."""
+
+
+def _worker() -> _Worker:
+    if _STATE is None:
+        raise RuntimeError("explain: re-solve outside a worker (_init_worker not run)")
+    return _STATE
 
 
 def _optimum(
@@ -147,27 +174,27 @@ def _optimum(
     (exact) and solving once more from it ends the search. No solution at all: eps grows.
     A rounding dive in the small model gives the MIP its start (see DIVE_TRUST).
     """
-    base: _Base = _STATE["base"]  # type: ignore[assignment]
-    backend = _STATE["backend"]
+    worker = _worker()
+    base, backend, lps = worker.base, worker.backend, worker.lp
     variant = replace(base.model, col_lb=lb, col_ub=ub)
     if row_ub is not None:
         variant = replace(variant, row_ub=row_ub)
-    lps = _STATE["lp"]
     if lps is None:  # a backend without LP reduced costs: the whole variant
-        return _value(backend.solve(variant, base.options))  # type: ignore[attr-defined]
-    lp = lps.solve(lb, ub, row_ub)  # type: ignore[attr-defined]
+        return _value(backend.solve(variant, base.options))
+    lp = lps.solve(lb, ub, row_ub)
     if lp is None:
         return None
     bound = dual_bound(variant, lp)
     upper = bound.value  # proven, and the LP optimum to round-off
     floor = GUESS_FLOOR * max(1.0, abs(upper))
-    seen: list[float] = _STATE["gaps"]  # type: ignore[assignment]
+    seen = worker.gaps
     if len(seen) >= GUESS_LEARN_AFTER:  # what the LP bound overstated in this block so far
         eps = max(floor, GUESS_MARGIN * float(np.quantile(seen, GUESS_QUANTILE)))
     else:
         eps = max(floor, GUESS_BASE_GAP * base.lp_gap)
     gap = base.options.mip_rel_gap * max(1.0, abs(upper))  # as the base: relative to the whole
-    start, lower = None, -math.inf
+    start: np.ndarray | None = None
+    lower = -math.inf
 
     def load_start() -> None:
         nonlocal start, lower, make_start
@@ -190,7 +217,9 @@ def _optimum(
                     fixed, exact = surely, True
         small = restrict(variant, fixed.col_lb, fixed.col_ub)
         if small is not None and start is None and not exact:
-            x = _dive(small)  # a solution near the optimum: a start, and maybe exact fixing
+            x = _dive(
+                small, lps, backend
+            )  # a solution near the optimum: a start, and maybe exact fixing
             if x is not None and is_feasible(variant, x):
                 start, lower = x, float(variant.col_obj @ x)
                 if upper - lower <= gap:  # the LP bound proves it, as a MIP would
@@ -200,18 +229,23 @@ def _optimum(
                     exact = True
                     fixed, _ = fix_by_reduced_cost(variant, base.problem, bound, lower)
                     small = restrict(variant, fixed.col_lb, fixed.col_ub)
-        raw = None
+        raw: RawSolution | None = None
+        found: tuple[float, np.ndarray] | None = None  # the small model's optimum, full columns
         if small is not None:
             x0 = small.shrink(start) if start is not None and is_feasible(fixed, start) else None
-            raw = backend.solve_small(  # type: ignore[attr-defined]
-                small.model, base.options, start=x0, abs_gap=gap
-            )
-        if raw is not None and raw.status is SolveStatus.optimal and raw.values is not None:
-            value = float(raw.objective) + small.objective_offset  # type: ignore[union-attr,arg-type]
+            raw = backend.solve_small(small.model, base.options, start=x0, abs_gap=gap)
+            if (
+                raw.status is SolveStatus.optimal
+                and raw.values is not None
+                and raw.objective is not None
+            ):
+                found = float(raw.objective) + small.objective_offset, small.expand(raw.values)
+        if found is not None:
+            value, x_found = found
             if exact or value >= guess:
                 seen.append(max(0.0, upper - value))
                 return value
-            start, lower = small.expand(raw.values), value  # type: ignore[union-attr]
+            start, lower = x_found, value
             eps = upper - lower
         elif raw is None or raw.status is SolveStatus.infeasible:
             if exact:
@@ -222,11 +256,13 @@ def _optimum(
             raise _unfinished(raw)
 
 
-def _dive(small: Restricted) -> np.ndarray | None:
-    """A solution of the variant from a rounding dive in its small model (full columns)."""
-    hint = _STATE["lp"].hint(small.cols, small.rows)  # type: ignore[attr-defined]
-    session = _STATE["backend"].lp_session(relaxation(small.model), hint)  # type: ignore[attr-defined]
-    best, value = None, -math.inf
+def _dive(small: Restricted, lps: LpSession, backend: Backend) -> np.ndarray | None:
+    """A solution of the variant from a rounding dive in its small model (full columns);
+    ``lps``: the variant's loaded LP (its last solve is the dive's hint)."""
+    hint = lps.hint(small.cols, small.rows)
+    session = backend.lp_session(relaxation(small.model), hint)
+    best: np.ndarray | None = None
+    value = -math.inf
     for up_from in DIVE_UP_FROM:
         if best is not None:
             session.solve(small.model.col_lb, small.model.col_ub)  # back to the root LP
@@ -256,7 +292,7 @@ def _unfinished(raw: RawSolution) -> RuntimeError:
 def _walked(initial: np.ndarray, i: int, first: bool) -> np.ndarray:
     """A start: ``initial`` (scales) filled up by a walk in the base order (funded first, then
     by FTE per euro), with application i first or left out."""
-    base: _Base = _STATE["base"]  # type: ignore[assignment]
+    base = _worker().base
     problem = base.problem
     order = ([i] if first else []) + [j for j in base.order if j != i]
     walked = baselines.walk(problem, baselines.with_locks(problem, order), initial=initial)
@@ -266,7 +302,7 @@ def _walked(initial: np.ndarray, i: int, first: bool) -> np.ndarray:
 def _repair(scale: np.ndarray, keep: int) -> np.ndarray:
     """Drop funded applications (lowest FTE per euro first, never ``keep``) until every cap
     and exclusive group holds again."""
-    base: _Base = _STATE["base"]  # type: ignore[assignment]
+    base = _worker().base
     problem = base.problem
     scale = scale.copy()
     for j in problem.group_partners(keep):
@@ -288,7 +324,7 @@ def _repair(scale: np.ndarray, keep: int) -> np.ndarray:
 
 def _forced(i: int) -> float | None:
     """Optimal FTE when application i must be funded at least at min_scale."""
-    base: _Base = _STATE["base"]  # type: ignore[assignment]
+    base = _worker().base
     model = base.model
     lb, ub = model.col_lb.copy(), model.col_ub.copy()
     if ub[model.choice_col[i]] < 1.0 or ub[model.scale_col[i]] < base.problem.min_scale[i]:
@@ -302,7 +338,7 @@ def _forced(i: int) -> float | None:
 
 def _removed(i: int) -> float | None:
     """Optimal FTE without application i."""
-    base: _Base = _STATE["base"]  # type: ignore[assignment]
+    base = _worker().base
     model = base.model
     lb, ub = model.col_lb.copy(), model.col_ub.copy()
     if lb[model.choice_col[i]] > 0:
@@ -316,7 +352,7 @@ def _removed(i: int) -> float | None:
 
 def _raised_cap(k: int) -> float:
     """Optimal FTE with budget cap k EUR 1M higher."""
-    base: _Base = _STATE["base"]  # type: ignore[assignment]
+    base = _worker().base
     model, problem = base.model, base.problem
     row_ub = model.row_ub.copy()
     row_ub[k] += SHADOW_STEP_EUR / MONEY_UNIT_EUR
@@ -342,18 +378,18 @@ def _raised_cap(k: int) -> float:
 def _init_worker(base: _Base) -> None:
     from .backends import Feature, get_backend
 
+    global _STATE
     backend = get_backend(base.options.solver)
-    _STATE["base"] = base
-    _STATE["backend"] = backend
-    _STATE["lp"] = (
+    lp = (
         backend.lp_session(relaxation(base.model)) if Feature.LP_DUALS in backend.features else None
     )
+    _STATE = _Worker(base, backend, lp)
 
 
 def _run(tasks: list[tuple[str, int]]) -> list[tuple[str, int, float | None]]:
     """Solve one block of variants. What the block learns about its guesses starts afresh
     with each block, so every number depends on the block, never on which worker ran it."""
-    _STATE["gaps"] = []
+    _worker().gaps = []
     solve = {"forced": _forced, "removed": _removed, "cap": _raised_cap}
     return [(kind, index, solve[kind](index)) for kind, index in tasks]
 
@@ -399,24 +435,19 @@ def _execute(
     return [r for block in done for r in block or []]  # in task order, whoever ran them
 
 
-# ---- the public function --------------------------------------------------------------------
+# ---- the public functions -------------------------------------------------------------------
 
 
-def explain(
-    alloc: Allocation, workers: int | None = None, progress: Progress | None = None
-) -> Explanations:
-    """Shadow prices and per-application explanations of an optimal ``alloc``. ``progress``
-    hears how many re-solves are done (for a progress bar); it does not change any number."""
+def _base(alloc: Allocation) -> _Base:
+    """The base every re-solve starts from; refuses an award set that is not a proven
+    optimum (a shadow price is a difference of optima)."""
     from .backends import Feature, get_backend
 
     result = alloc.result
     if result.method is not Method.optimal or result.status is not SolveStatus.optimal:
         raise ValueError("explanations need an optimal award set (method optimal, status optimal)")
-    t0 = time.perf_counter()
     problem = alloc.problem
-    index = {a: i for i, a in enumerate(problem.app_ids)}
     scale = alloc.scales()
-    base_fte = float(scale @ problem.fte)
     backend = get_backend(alloc.options.solver)
     model = build_mip(problem)  # explicit choice columns: forcing and removing are bounds
     options = alloc.options.model_copy(update={"time_limit_s": None})
@@ -425,37 +456,88 @@ def explain(
     base = _Base(problem, model, options, scale, ratio, order)
     if Feature.LP_DUALS in backend.features:
         lp = backend.solve_relaxation(relaxation(model))
-        base.lp_gap = max(0.0, lp.objective - base_fte) if lp is not None else 0.0
+        base.lp_gap = max(0.0, lp.objective - _base_fte(base)) if lp is not None else 0.0
+    return base
 
+
+def _base_fte(base: _Base) -> float:
+    return float(base.scale @ base.problem.fte)
+
+
+def _accuracy(base: _Base) -> float:
+    """Optima carry the gap (relative to the whole objective): a difference within it is 0."""
+    return base.options.mip_rel_gap * max(1.0, abs(_base_fte(base)))
+
+
+def _cap_tasks(problem: AllocationProblem) -> tuple[list[int], list[tuple[str, int]]]:
+    """The priced caps (row indexes) and the re-solves they need: a cap without members
+    cannot bind and keeps price 0 without one."""
     caps = [k for k, info in enumerate(problem.rows) if problem.is_cap[k] and _priced(info)]
     has_members = set(problem.triplets()[0].tolist())
-    tasks: list[tuple[str, int]] = [("cap", k) for k in caps if k in has_members]
+    return caps, [("cap", k) for k in caps if k in has_members]
+
+
+def _cap_prices(
+    base: _Base, caps: list[int], solved: list[tuple[str, int, float | None]]
+) -> dict[str, float]:
+    """Cap name -> FTE gained by EUR 1M more under it, from the re-solves of ``solved``."""
+    base_fte, accuracy = _base_fte(base), _accuracy(base)
+    prices = {base.problem.rows[k].name: 0.0 for k in caps}
+    for kind, k, value in solved:
+        if kind != "cap":
+            continue
+        if value is None:  # _raised_cap raises instead: a larger cap keeps the optimum feasible
+            raise RuntimeError(f"re-solve with {base.problem.rows[k].name} raised: infeasible")
+        gain = value - base_fte
+        prices[base.problem.rows[k].name] = gain if gain > accuracy else 0.0
+    return prices
+
+
+def shadow_prices(alloc: Allocation, workers: int | None = None) -> dict[str, float]:
+    """Shadow price of every priced cap of an optimal ``alloc``: cap name -> FTE gained by
+    EUR 1M more under that cap (FTE per EUR 1M). The numbers of
+    ``explain(alloc).shadow_prices``, from the same re-solves, without the per-application
+    ones (about 20 re-solves instead of 300 on the shipped sample): the board report's."""
+    base = _base(alloc)
+    caps, tasks = _cap_tasks(base.problem)
+    solved = _execute(base, tasks, workers or os.cpu_count() or 1)
+    return _cap_prices(base, caps, solved)
+
+
+def explain(
+    alloc: Allocation, workers: int | None = None, progress: Progress | None = None
+) -> Explanations:
+    """Shadow prices and per-application explanations of an optimal ``alloc``. ``progress``
+    hears how many re-solves are done (for a progress bar); it does not change any number."""
+    t0 = time.perf_counter()
+    base = _base(alloc)
+    problem, scale = base.problem, base.scale
+    base_fte = _base_fte(base)
+    index = {a: i for i, a in enumerate(problem.app_ids)}
+    caps, tasks = _cap_tasks(problem)
     tasks += [("removed", i) if scale[i] > 0 else ("forced", i) for i in range(problem.n)]
     workers = workers or os.cpu_count() or 1
     t1 = time.perf_counter()
     solved = _execute(base, tasks, workers, progress)
     t2 = time.perf_counter()
 
-    # optima carry the gap (relative to the whole objective): a difference within it is 0
-    accuracy = options.mip_rel_gap * max(1.0, abs(base_fte))
+    accuracy = _accuracy(base)
 
     def difference(more: float, less: float) -> float:
         return more - less if more - less > accuracy else 0.0
 
-    shadow = {problem.rows[k].name: 0.0 for k in caps}
+    shadow = _cap_prices(base, caps, solved)
     loss_forced: dict[int, float | None] = {}
     loss_removed: dict[int, float | None] = {}
     for kind, k, value in solved:
-        if kind == "cap":
-            shadow[problem.rows[k].name] = difference(float(value), base_fte)  # type: ignore[arg-type]
-        elif kind == "forced":
+        if kind == "forced":
             loss_forced[k] = None if value is None else difference(base_fte, value)
-        else:
+        elif kind == "removed":
             loss_removed[k] = None if value is None else difference(base_fte, value)
 
     binding = binding_caps(decide(problem, scale))
     explanations = {}
-    for award in result.awards:
+    for award in alloc.result.awards:
         if award.status is AwardStatus.ineligible:
             continue
         i = index[award.application_id]

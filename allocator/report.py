@@ -23,17 +23,20 @@ from __future__ import annotations
 import csv
 import html
 import math
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__, results
 from .comparison import Run, compare_frame, flip_worth, flips_frame, frame_rows, fte_per_capita
-from .domain import NATIONAL_REGION
+from .domain import NATIONAL_REGION, SolveStatus
 from .engine import Allocation
 from .io.outputs import cell_text
+from .results import Row
+
+if TYPE_CHECKING:
+    from plotly.graph_objects import Figure  # plotly has no type information: Any to mypy
 
 REPORT_FILE = "report.html"
 CSP = (
@@ -78,43 +81,11 @@ FIXED_LABELS = {
 
 def cap_shadow_prices(alloc: Allocation, workers: int | None = None) -> dict[str, float]:
     """Shadow price of every priced cap of an optimal ``alloc`` (cap name -> FTE gained by
-    EUR 1M more): the numbers ``explain(alloc).shadow_prices`` gives, from the same re-solves
-    (``allocator/explain.py``), without the per-application re-solves the report does not
-    show (about 20 re-solves instead of 300 on the shipped sample). It uses explain's
-    internals; tests/test_report.py checks it against explain() (a public caps-only entry in
-    explain.py would be the cleaner home)."""
-    from . import explain as ex
+    EUR 1M more): ``explain.shadow_prices``, the numbers ``explain(alloc).shadow_prices``
+    gives, without the per-application re-solves the report does not show."""
+    from .explain import shadow_prices
 
-    try:
-        import numpy as np
-
-        from .backends import Feature, get_backend
-
-        problem = alloc.problem
-        scale = alloc.scales()
-        base_fte = float(scale @ problem.fte)
-        backend = get_backend(alloc.options.solver)
-        model = ex.build_mip(problem)
-        options = alloc.options.model_copy(update={"time_limit_s": None})
-        ratio = problem.fte / np.maximum(problem.cost_eur, 1e-9)
-        order = sorted(range(problem.n), key=lambda i: (-scale[i], -ratio[i], problem.app_ids[i]))
-        base = ex._Base(problem, model, options, scale, ratio, order)
-        if Feature.LP_DUALS in backend.features:
-            lp = backend.solve_relaxation(ex.relaxation(model))
-            base.lp_gap = max(0.0, lp.objective - base_fte) if lp is not None else 0.0
-        priced = getattr(ex, "_priced", None) or (lambda info: info.family in ex.PRICED_FAMILIES)
-        caps = [k for k, info in enumerate(problem.rows) if problem.is_cap[k] and priced(info)]
-        members = set(problem.triplets()[0].tolist())
-        tasks = [("cap", k) for k in caps if k in members]
-        solved = ex._execute(base, tasks, workers or os.cpu_count() or 1)
-    except (AttributeError, ImportError, TypeError):  # explain's internals moved: all of it
-        return dict(ex.explain(alloc, workers=workers).shadow_prices)
-    accuracy = options.mip_rel_gap * max(1.0, abs(base_fte))
-    prices = {problem.rows[k].name: 0.0 for k in caps}
-    for _, k, value in solved:
-        gain = float(value) - base_fte  # type: ignore[arg-type]
-        prices[problem.rows[k].name] = gain if gain > accuracy else 0.0
-    return prices
+    return shadow_prices(alloc, workers=workers)
 
 
 # --- sweeps -------------------------------------------------------------------------------
@@ -153,9 +124,6 @@ def csv_text(value: Any) -> str:
     if isinstance(value, float) and math.isnan(value):
         return ""
     return cell_text(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    return str(value)
 
 
 def fmt_eur(value: float | None) -> str:
@@ -240,7 +208,7 @@ def _colour(k: int) -> str:
     return COLOURS[k % len(COLOURS)]
 
 
-def _layout(fig: Any, title: str, y_title: str, height: int = 430) -> None:
+def _layout(fig: Figure, title: str, y_title: str, height: int = 430) -> None:
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left"},
         template="plotly_white",
@@ -257,16 +225,24 @@ def _optimal_runs(runs: Sequence[Run]) -> list[Run]:
     return [run for run in runs if run.method == "optimal"]
 
 
-def waterfall_figure(runs: Sequence[Run]) -> Any | None:
+def _objective(run: Run | None) -> float | None:
+    """The FTE a run saves; None when there is no such run or it has no award set."""
+    return run.alloc.result.objective_fte if run is not None and run.solved else None
+
+
+def waterfall_figure(runs: Sequence[Run]) -> Figure | None:
     """fcfs -> greedy -> optimal under the first scenario; None when one has no award set."""
     import plotly.graph_objects as go
 
     first = runs[0].scenario
     by_method = {run.method: run for run in runs if run.scenario == first}
-    chain = [by_method.get(m) for m in ("fcfs", "greedy", "optimal")]
-    if any(run is None or not run.solved for run in chain):
-        return None
-    fcfs, greedy, optimal = (run.alloc.result.objective_fte for run in chain)  # type: ignore[union-attr]
+    levels: list[float] = []
+    for method in ("fcfs", "greedy", "optimal"):
+        fte = _objective(by_method.get(method))
+        if fte is None:
+            return None
+        levels.append(fte)
+    fcfs, greedy, optimal = levels
     values = [fcfs, greedy - fcfs, optimal - greedy, optimal]
     fig = go.Figure(
         go.Waterfall(
@@ -301,7 +277,7 @@ def waterfall_figure(runs: Sequence[Run]) -> Any | None:
     return fig
 
 
-def _budget_figure(runs: Sequence[Run], kind: str) -> Any | None:
+def _budget_figure(runs: Sequence[Run], kind: str) -> Figure | None:
     """Awarded (or spent) against the cap, per theme or per year, one colour per scenario."""
     import plotly.graph_objects as go
 
@@ -355,7 +331,7 @@ def _budget_figure(runs: Sequence[Run], kind: str) -> Any | None:
     return fig
 
 
-def region_figure(runs: Sequence[Run]) -> Any | None:
+def region_figure(runs: Sequence[Run]) -> Figure | None:
     """Awarded FTE per 100,000 inhabitants per region (national applications left out)."""
     import plotly.graph_objects as go
 
@@ -384,7 +360,7 @@ def region_figure(runs: Sequence[Run]) -> Any | None:
     return fig
 
 
-def sweep_figure(sweep: Sweep) -> Any | None:
+def sweep_figure(sweep: Sweep) -> Figure | None:
     """objective_fte against the first swept key; one line per value of the other keys."""
     import plotly.graph_objects as go
 
@@ -419,19 +395,20 @@ def sweep_figure(sweep: Sweep) -> Any | None:
     return fig
 
 
-def _chart_html(fig: Any, div_id: str, first: bool) -> str:
-    return fig.to_html(
+def _chart_html(fig: Figure, div_id: str, first: bool) -> str:
+    text: str = fig.to_html(
         include_plotlyjs=first,
         full_html=False,
         div_id=div_id,
         config={"displaylogo": False, "responsive": True},
     )
+    return text
 
 
 # --- tables -------------------------------------------------------------------------------
 
 
-def compare_table(compare_rows: list[dict], runs: Sequence[Run]) -> str:
+def compare_table(compare_rows: list[Row], runs: Sequence[Run]) -> str:
     """compare.csv turned a quarter: a row per CSV column (``data-column``), a column per run;
     every cell carries its exact CSV text in ``data-value``."""
     columns = list(compare_rows[0]) if compare_rows else []
@@ -468,7 +445,7 @@ def compare_table(compare_rows: list[dict], runs: Sequence[Run]) -> str:
     return "\n".join(out)
 
 
-def flips_table(flip_rows: list[dict], runs: Sequence[Run]) -> str:
+def flips_table(flip_rows: list[Row], runs: Sequence[Run]) -> str:
     if not flip_rows:
         return "<p>No application changes scale between the runs.</p>"
     labels = [run.label for run in runs]
@@ -498,7 +475,7 @@ def binding_section(run: Run, prices: Mapping[str, float] | None, runs: Sequence
         text = f"No award set ({_esc(result.status.value)}). {_esc(result.message or '')}"
         return head + f"<p>{text}</p>"
     if prices is None:
-        if result.status.value != "optimal":
+        if result.status is not SolveStatus.optimal:
             why = f"the award set is {_esc(result.status.value)}, not proven optimal"
         else:
             why = "not computed (<code>--no-prices</code>)"
@@ -575,7 +552,7 @@ def render_report(
     first = runs[0]
     n_apps = len(first.alloc.applications)
 
-    charts: list[tuple[str, Any | None, str]] = [
+    charts: list[tuple[str, Figure | None, str]] = [
         (
             "waterfall",
             waterfall_figure(runs),
@@ -665,20 +642,26 @@ def _headline(runs: Sequence[Run]) -> str:
     first = runs[0].scenario
     by_method = {run.method: run for run in runs if run.scenario == first}
     optimal = by_method.get("optimal")
-    if optimal is None or not optimal.solved:
+    best = _objective(optimal)
+    if best is None:
         status = optimal.alloc.result.status.value if optimal else "missing"
         return f"Under <b>{_esc(first)}</b> there is no award set ({_esc(status)})."
-    best = optimal.alloc.result.objective_fte
     text = f"Under <b>{_esc(first)}</b> the optimum saves <b>{best:,.1f} FTE</b>"
     gains = []
     for method, name in (("greedy", "greedy"), ("fcfs", "first come, first served")):
-        run = by_method.get(method)
-        if run is not None and run.solved:
-            other = run.alloc.result.objective_fte
+        other = _objective(by_method.get(method))
+        if other is not None:
             pct = f" ({(best - other) / other:.1%})" if other > 0 else ""
             gains.append(f"{best - other:,.1f} FTE{pct} more than {name} ({other:,.1f})")
     return text + (": " + " and ".join(gains) if gains else "") + "."
 
 
-def report_bytes(*args: Any, **kwargs: Any) -> bytes:
-    return render_report(*args, **kwargs).encode("utf-8")
+def report_bytes(
+    runs: Sequence[Run],
+    prices: Mapping[str, Mapping[str, float] | None] | None = None,
+    sweep: Sweep | None = None,
+    sources: Sequence[tuple[str, str]] = (),
+    title: str = "AZWA breakthrough funds: scenario report",
+) -> bytes:
+    """``render_report`` as UTF-8 bytes (what ``allocator report`` writes)."""
+    return render_report(runs, prices, sweep, sources, title).encode("utf-8")
