@@ -36,7 +36,10 @@ def _backend_class(name: str) -> type[Backend]:
     if name not in _BACKENDS:
         raise SolverUnavailable(f"unknown solver {name!r}; choose one of {', '.join(_BACKENDS)}")
     module, cls = _BACKENDS[name]
-    return getattr(importlib.import_module(f".{module}", __name__), cls)  # type: ignore[no-any-return]
+    found = getattr(importlib.import_module(f".{module}", __name__), cls)
+    if not (isinstance(found, type) and issubclass(found, Backend)):
+        raise TypeError(f"{module}.{cls} is not a Backend")
+    return found
 
 
 def get_backend(name: str) -> Backend:

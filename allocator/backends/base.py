@@ -10,7 +10,8 @@ import numpy as np
 
 from ..domain import RunOptions, SolveStatus
 from ..model.mip import SEMICONTINUOUS, LinearModel
-from ..model.reduce import LpSolution, dual_bound, relaxation
+from ..model.reduce import dual_bound, relaxation
+from ..solution import LpSolution
 
 FEASIBILITY_TOL = 1e-7
 """Primal feasibility tolerance asked of the solvers, in model units (EUR 1,000): EUR 0.0001."""

@@ -8,13 +8,18 @@ import importlib.util
 import os
 import sys
 from collections.abc import Iterator
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..domain import RunOptions, SolveStatus
 from ..model.mip import LinearModel
-from ..model.reduce import LpSolution
+from ..solution import LpSolution
 from .base import FEASIBILITY_TOL, Backend, Feature, LpSession, RawSolution, SolverFailed
+
+if TYPE_CHECKING:
+    from highspy import Highs  # highspy has no type information: Any to mypy
 
 
 class HighsBackend(Backend):
@@ -133,10 +138,11 @@ class HighsLpSession(LpSession):
         restricted.col_status = [col_status[j] for j in cols.tolist()]
         restricted.row_status = [row_status[k] for k in rows.tolist()]
         restricted.valid = True
-        return restricted
+        hint: object = restricted  # opaque to the caller: passed back to lp_session only
+        return hint
 
 
-def _lp_solution(h, highspy) -> LpSolution | None:  # type: ignore[no-untyped-def]
+def _lp_solution(h: Highs, highspy: ModuleType) -> LpSolution | None:
     """Run the loaded LP; its optimal solution, None when infeasible."""
     h.run()
     status = h.getModelStatus()
@@ -162,7 +168,7 @@ def _lp_solution(h, highspy) -> LpSolution | None:  # type: ignore[no-untyped-de
     )
 
 
-def _run(h, start: np.ndarray | None) -> RawSolution:  # type: ignore[no-untyped-def]
+def _run(h: Highs, start: np.ndarray | None) -> RawSolution:
     """Run HiGHS on its loaded model, from ``start`` if given, and map the outcome."""
     import highspy
 
@@ -204,7 +210,7 @@ def _silence_stdout() -> Iterator[None]:
         os.close(saved)
 
 
-def _load(model: LinearModel, threads: int):  # type: ignore[no-untyped-def]
+def _load(model: LinearModel, threads: int) -> Highs:
     """A HiGHS instance holding ``model`` (passed as arrays in one call), options set."""
     import highspy
 
@@ -235,7 +241,7 @@ def _load(model: LinearModel, threads: int):  # type: ignore[no-untyped-def]
     return h
 
 
-def _load_mip(model: LinearModel, options: RunOptions):  # type: ignore[no-untyped-def]
+def _load_mip(model: LinearModel, options: RunOptions) -> Highs:
     h = _load(model, threads=options.threads)
     h.setOptionValue("mip_rel_gap", options.mip_rel_gap)
     h.setOptionValue("mip_abs_gap", 1e-9)
@@ -253,14 +259,14 @@ applications (60,314 columns, ~6,000 eligible; 2 busy cores): time_limit 3 s too
 presolve (one pass of 66 s, which removed 20% of the columns), 6.7 s without."""
 
 
-def _empty_rows_hold(h) -> bool:  # type: ignore[no-untyped-def]
+def _empty_rows_hold(h: Highs) -> bool:
     """A model without columns: every row's activity is 0; does 0 lie within each?"""
     lp = h.getLp()
     lower, upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
     return bool(np.all(lower <= FEASIBILITY_TOL) and np.all(upper >= -FEASIBILITY_TOL))
 
 
-def _result(h, highspy) -> RawSolution:  # type: ignore[no-untyped-def]
+def _result(h: Highs, highspy: ModuleType) -> RawSolution:
     status = h.getModelStatus()
     info = h.getInfo()
     ms = highspy.HighsModelStatus

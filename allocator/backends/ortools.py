@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -10,6 +12,10 @@ from ..domain import RunOptions, SolveStatus
 from ..model.mip import LinearModel
 from .base import FEASIBILITY_TOL, Backend, Feature, RawSolution
 from .highs import _silence_stdout
+
+if TYPE_CHECKING:
+    from ortools.linear_solver.python.model_builder import Model, Solver
+    from ortools.linear_solver.python.model_builder import SolveStatus as Status
 
 
 class _OrToolsBackend(Backend):
@@ -48,7 +54,7 @@ class _OrToolsBackend(Backend):
     def parameters(self, options: RunOptions) -> str:
         raise NotImplementedError
 
-    def result(self, solver, status, m, mb) -> RawSolution:  # type: ignore[no-untyped-def]
+    def result(self, solver: Solver, status: Status, m: Model, mb: ModuleType) -> RawSolution:
         st = mb.SolveStatus
         if status in (st.OPTIMAL, st.FEASIBLE):
             values = np.array(solver.values(m.get_variables()), dtype=np.float64)
@@ -70,10 +76,12 @@ class _OrToolsBackend(Backend):
         return RawSolution(SolveStatus.error, message=f"OR-Tools: solver status {status.name}")
 
 
-def _build(mb, model: LinearModel, integer: np.ndarray):  # type: ignore[no-untyped-def]
+def _build(mb: ModuleType, model: LinearModel, integer: np.ndarray) -> Model:
     """``model`` in OR-Tools' model builder, columns integer where ``integer`` says."""
-    m = mb.Model()
-    helper = m.helper
+    m: Model = mb.Model()
+    # OR-Tools' stub types the array arguments as ndarray[float64, ...] (a dtype in the shape
+    # slot), which no array satisfies: the helper is used untyped
+    helper: Any = m.helper
     helper.add_var_array_with_bounds(
         model.col_lb.astype(np.float64), model.col_ub.astype(np.float64), integer, "x"
     )

@@ -10,12 +10,17 @@ from __future__ import annotations
 import importlib.util
 import os
 from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..domain import RunOptions, SolveStatus
 from ..model.mip import LinearModel
 from .base import Backend, Feature, RawSolution
+
+if TYPE_CHECKING:  # PuLP has no type information: these are Any to mypy
+    from pulp import LpConstraint, LpProblem, LpSolver, LpVariable
 
 
 class _PulpBackend(Backend):
@@ -25,10 +30,10 @@ class _PulpBackend(Backend):
     def available(cls) -> bool:
         return importlib.util.find_spec("pulp") is not None
 
-    def make_solver(self, pulp, options: RunOptions, mip: bool = True):  # type: ignore[no-untyped-def]
+    def make_solver(self, pulp: ModuleType, options: RunOptions, mip: bool = True) -> LpSolver:
         raise NotImplementedError
 
-    def dual_bound_of(self, pulp, prob) -> float | None:  # type: ignore[no-untyped-def]
+    def dual_bound_of(self, pulp: ModuleType, prob: LpProblem) -> float | None:
         """The solver's proven bound after a MIP solve, None when it gives none."""
         return None
 
@@ -69,7 +74,9 @@ class _PulpBackend(Backend):
         return [y, -y]
 
 
-def _build(pulp, model: LinearModel, integer: bool):  # type: ignore[no-untyped-def]
+def _build(
+    pulp: ModuleType, model: LinearModel, integer: bool
+) -> tuple[LpProblem, list[LpVariable], list[list[LpConstraint]]]:
     """``model`` as a PuLP problem; its variables and, per row of ``model``, its constraints."""
     prob = pulp.LpProblem("allocation", pulp.LpMaximize)
     xs = [
@@ -85,7 +92,7 @@ def _build(pulp, model: LinearModel, integer: bool):  # type: ignore[no-untyped-
         pulp.LpAffineExpression([(xs[j], float(c)) for j, c in enumerate(model.col_obj) if c])
     )
     start, index, value = model.csr()
-    rows = []
+    rows: list[list[LpConstraint]] = []
     for k in range(model.num_rows):
         s, e = start[k], start[k + 1]
         expr = pulp.LpAffineExpression([(xs[j], float(v)) for j, v in zip(index[s:e], value[s:e])])
@@ -102,7 +109,9 @@ def _build(pulp, model: LinearModel, integer: bool):  # type: ignore[no-untyped-
     return prob, xs, rows
 
 
-def _result(pulp, prob, xs, bound: float | None) -> RawSolution:  # type: ignore[no-untyped-def]
+def _result(
+    pulp: ModuleType, prob: LpProblem, xs: list[LpVariable], bound: float | None
+) -> RawSolution:
     status = prob.status
     sol_status = prob.sol_status
     has_solution = sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
@@ -150,7 +159,7 @@ class PulpCbcBackend(_PulpBackend):
 
         return bool(pulp.COIN_CMD(msg=False, path=cbc_path()).available())
 
-    def make_solver(self, pulp, options: RunOptions, mip: bool = True):  # type: ignore[no-untyped-def]
+    def make_solver(self, pulp: ModuleType, options: RunOptions, mip: bool = True) -> LpSolver:
         return pulp.COIN_CMD(
             path=cbc_path(),
             mip=mip,
@@ -175,7 +184,7 @@ class PulpHighsBackend(_PulpBackend):
 
         return bool(pulp.HiGHS(msg=False).available())
 
-    def make_solver(self, pulp, options: RunOptions, mip: bool = True):  # type: ignore[no-untyped-def]
+    def make_solver(self, pulp: ModuleType, options: RunOptions, mip: bool = True) -> LpSolver:
         return pulp.HiGHS(
             mip=mip,
             msg=False,
@@ -188,7 +197,7 @@ class PulpHighsBackend(_PulpBackend):
             random_seed=0,
         )
 
-    def dual_bound_of(self, pulp, prob) -> float | None:  # type: ignore[no-untyped-def]
+    def dual_bound_of(self, pulp: ModuleType, prob: LpProblem) -> float | None:
         """HiGHS's proven dual bound, from the highspy instance PuLP keeps (PuLP passes the
         maximisation to HiGHS as a minimisation of the negated objective)."""
         h = getattr(prob, "solverModel", None)
