@@ -35,7 +35,7 @@ _EXPORTS = {
     "model_plans": "catalog",
     "shipped_regions": "catalog",
     "awards_frame": "results",
-    "write_run": "io.run_files",
+    "write_run": "run_output",
     "InputError": "errors",
     "read_applications": "api",
     "solve": "api",

@@ -172,7 +172,7 @@ class Result:
 
     def write(self, out_dir: str | Path, xlsx: bool = True) -> list[Path]:
         """Write the files of ``allocator solve`` (awards.csv, summary.json ...) to out_dir."""
-        from .io.run_files import write_run
+        from .run_output import write_run
 
         assert self._alloc is not None
         return write_run(self._alloc, out_dir, xlsx=xlsx, explanations=self._explained)

@@ -203,7 +203,7 @@ def solve(
     from .backends import DEFAULT_SOLVER
     from .domain import RunOptions
     from .engine import Deadline, allocate
-    from .io.run_files import write_run
+    from .run_output import write_run
 
     deadline = Deadline(time_limit)
     t0 = time.perf_counter()

@@ -195,7 +195,7 @@ def reallocate(
     from .backends import DEFAULT_SOLVER
     from .domain import RunOptions
     from .io.outputs import render_csv, write_set
-    from .io.run_files import render_run
+    from .run_output import render_run
 
     try:
         scen, regions, submission = _load(applications, scenario)

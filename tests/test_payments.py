@@ -15,8 +15,8 @@ from allocator.engine import allocate
 from allocator.errors import InputError
 from allocator.feasibility import to_cents
 from allocator.io.inputs import load_scenario, load_submission
-from allocator.io.run_files import write_run
 from allocator.payments import milestones_in, read_award_set
+from allocator.run_output import write_run
 
 
 @pytest.fixture(scope="module")

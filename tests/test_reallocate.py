@@ -15,10 +15,10 @@ from allocator.domain import RunOptions, SolveStatus
 from allocator.eligibility import check_all
 from allocator.engine import allocate
 from allocator.io.inputs import load_scenario, load_submission
-from allocator.io.run_files import write_run
 from allocator.model.mip import build_mip
 from allocator.model.problem import build_problem
 from allocator.reallocate import reallocate
+from allocator.run_output import write_run
 
 from .conftest import EXACT_SOLVERS
 

@@ -21,7 +21,7 @@ import io
 import json
 import os
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +78,10 @@ def cell_text(value: Any) -> str:
     return neutralise(str(value))
 
 
-def render_csv(rows: list[Mapping[str, Any]], columns: list[str] | None = None) -> bytes:
-    columns = columns or (list(rows[0]) if rows else [])
+def render_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> bytes:
+    """CSV bytes (UTF-8, "\\n" line ends): a header of ``columns`` (default: the first row's
+    keys), then one line per row, every cell as cell_text writes it (missing: empty)."""
+    columns = list(columns or (list(rows[0]) if rows else []))
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)

@@ -1,18 +1,21 @@
-"""The files of one run (CONTRACT.md outputs plus awards.xlsx), written as one set: the
-output directory holds the complete old set or the complete new set, never a mix."""
+"""The files of one run (CONTRACT.md outputs plus awards.xlsx), rendered from plain rows and
+written as one set: the output directory holds the complete old set or the complete new set,
+never a mix.
+
+The rows come from the layer above (allocator/run_output.py: the tables of results.py and the
+words of narrative.py); this module knows file names and formats only, so the io package
+stays at both ends of the pipeline without importing what lies between (the engine).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-from .. import results
-from ..engine import Allocation
-
-if TYPE_CHECKING:
-    from ..explain import Explanations
 from .outputs import render_csv, render_json, write_set
-from .xlsx import STYLE_DECIMAL, STYLE_MONEY, render_xlsx
+from .xlsx import STYLE_DECIMAL, STYLE_MONEY, Sheet, render_xlsx
 
 MONEY_COLUMNS = (
     "awarded_amount", "requested_amount", "budget", "spend", "cumulative_budget",
@@ -27,73 +30,62 @@ EXPLAIN_FILES = ("shadow_prices.csv", "explanations.csv", "cards.md")
 EXPLANATION_COLUMNS = [
     "application_id", "binding", "fte_loss_if_forced", "fte_loss_if_removed", "status", "explanation",
 ]  # fmt: skip
+SHADOW_PRICE_COLUMNS = ["constraint", "fte_per_meur"]
 
 
-def render_run(
-    alloc: Allocation, xlsx: bool = True, explanations: Explanations | None = None
-) -> dict[str, bytes]:
+@dataclass
+class RunTables:
+    """Everything one run writes, as plain rows (money in EUR, FTE in full-time equivalents,
+    shadow prices in FTE per EUR 1M).
+
+    ``summary``: summary.json; ``awards``: awards.csv and the first sheet of awards.xlsx
+    (None: the run has no award set, and summary.json is all it writes); ``sheets``: the
+    further sheets of awards.xlsx (by theme, by year ...); ``shadow_prices``,
+    ``explanations`` and ``cards`` (markdown): the files of ``--explain``, None without."""
+
+    summary: Mapping[str, Any]
+    awards: Sequence[Mapping[str, Any]] | None = None
+    sheets: Sequence[Sheet] = ()
+    shadow_prices: Sequence[Mapping[str, Any]] | None = None
+    explanations: Sequence[Mapping[str, Any]] | None = None
+    cards: str | None = None
+
+
+def render_files(tables: RunTables, xlsx: bool = True) -> dict[str, bytes]:
     """name -> file content; nothing is written yet."""
-    from ..narrative import cards_markdown, texts
-
-    files: dict[str, bytes] = {"summary.json": render_json(results.summary(alloc))}
-    if not alloc.result.status.has_solution:
+    files: dict[str, bytes] = {"summary.json": render_json(tables.summary)}
+    if tables.awards is None:
         return files
-    words = texts(alloc, explanations)
-    awards = results.awards_rows(alloc)
-    for row in awards:
-        row["explanation"] = words[row["application_id"]]
-    files["awards.csv"] = render_csv(awards)
-    extra_sheets = []
-    if explanations is not None:
-        shadow = [
-            {"constraint": k, "fte_per_meur": v} for k, v in explanations.shadow_prices.items()
-        ]
-        status = {w.application_id: w.status.value for w in alloc.result.awards}
-        rows = [
-            {
-                "application_id": e.application_id,
-                "binding": ";".join(e.binding),
-                "fte_loss_if_forced": e.fte_loss_if_forced,
-                "fte_loss_if_removed": e.fte_loss_if_removed,
-                "status": status[e.application_id],
-                "explanation": words[e.application_id],
-            }
-            for e in explanations.applications.values()
-        ]
-        files["shadow_prices.csv"] = render_csv(shadow, ["constraint", "fte_per_meur"])
-        files["explanations.csv"] = render_csv(rows, EXPLANATION_COLUMNS)
-        files["cards.md"] = cards_markdown(alloc, explanations).encode("utf-8")
-        extra_sheets = [
-            ("shadow prices", shadow, None),
-            ("explanations", rows, EXPLANATION_COLUMNS),
-        ]
+    files["awards.csv"] = render_csv(tables.awards)
+    explain_sheets: list[Sheet] = []
+    if tables.shadow_prices is not None:
+        files["shadow_prices.csv"] = render_csv(tables.shadow_prices, SHADOW_PRICE_COLUMNS)
+        explain_sheets.append(("shadow prices", tables.shadow_prices, None))
+    if tables.explanations is not None:
+        files["explanations.csv"] = render_csv(tables.explanations, EXPLANATION_COLUMNS)
+        explain_sheets.append(("explanations", tables.explanations, EXPLANATION_COLUMNS))
+    if tables.cards is not None:
+        files["cards.md"] = tables.cards.encode("utf-8")
     if xlsx:
         files["awards.xlsx"] = render_xlsx(
-            [
-                ("awards", awards, None),
-                ("by theme", results.by_theme(alloc), None),
-                ("by year", results.by_year(alloc), None),
-                ("by region", results.by_region(alloc), None),
-                ("constraints", results.constraint_rows(alloc), None),
-                (
-                    "ineligible",
-                    results.ineligible_rows(alloc),
-                    ["application_id", "title", "reason"],
-                ),
-                *extra_sheets,
-            ],
+            [("awards", tables.awards, None), *tables.sheets, *explain_sheets],
             styles=COLUMN_STYLES,
         )
     return files
 
 
-def write_run(
-    alloc: Allocation,
-    out_dir: str | Path,
-    xlsx: bool = True,
-    explanations: Explanations | None = None,
-) -> list[Path]:
+def write_files(tables: RunTables, out_dir: str | Path, xlsx: bool = True) -> list[Path]:
     """Render every file, then replace ``out_dir`` by them as one set (outputs.write_set:
     no older run's file stays beside this run's summary)."""
-    files = render_run(alloc, xlsx=xlsx, explanations=explanations)
-    return write_set(Path(out_dir), files)
+    return write_set(Path(out_dir), render_files(tables, xlsx=xlsx))
+
+
+def __getattr__(name: str) -> object:
+    """``render_run`` and ``write_run`` (an Allocation in) moved up to allocator/run_output.py,
+    the layer that knows the engine; the old path still resolves them, on first use only,
+    for callers not yet changed (bench/run.py). New code imports allocator.run_output."""
+    if name in ("render_run", "write_run"):
+        from .. import run_output
+
+        return getattr(run_output, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
