@@ -9,17 +9,27 @@ import time
 import traceback
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from .cli_options import APPLICATIONS, SCENARIO
 from .errors import InputError, SolverUnavailable
 
+if TYPE_CHECKING:
+    from .domain import RegionTable, Scenario
+    from .engine import Allocation, Deadline
+    from .explain import Explanations
+    from .io.inputs import Submission
+
 EXIT_INTERNAL = 1  # also verify's "violations found"
 EXIT_INPUT = 2
 EXIT_NO_SOLUTION = 3  # no award set: infeasible, time limit before any, or the solver failed
 EXIT_VIOLATION = 1
-EXIT_AWARD_SET_BREAKS_RULES = 4
+"""The exit codes of the README ("Exit codes"): 0 solved, 1 verify found violations or an
+internal error, 2 input or usage error, 3 no award set. An award set that breaks the rules
+(status error: the solver's answer fails our own check) is a solver failure without an award
+set: 3, like the others."""
 LOG_DIR_ENV = "ALLOCATOR_LOG_DIR"
 """Where internal-error logs go; default $XDG_CACHE_HOME/allocator/logs (~/.cache/...), else
 the system temp directory."""
@@ -72,18 +82,24 @@ class _Never(Exception):
     """Stands in for an exception class that could not be imported."""
 
 
+def _run_errors() -> tuple[type[Exception], type[Exception]]:
+    """(SolverFailed, TimeUp); _Never for both on a broken install (the command's own import
+    then fails, guarded)."""
+    try:
+        from .backends.base import SolverFailed
+        from .engine import TimeUp
+    except Exception:
+        return _Never, _Never
+    return SolverFailed, TimeUp
+
+
 class _Guarded(click.Group):
     """Every command behind one guard: no Python traceback reaches the terminal. An input
     error exits 2, a run without award set 3, anything unexpected 1 with one line and the
     traceback in a log file (log_dir())."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
-        try:
-            from .backends.base import SolverFailed
-            from .engine import TimeUp
-        except Exception:  # a broken install: the command's own import fails below, guarded
-            SolverFailed = TimeUp = _Never
-
+    def invoke(self, ctx: click.Context) -> Any:
+        solver_failed, time_up = _run_errors()
         try:
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
@@ -93,10 +109,10 @@ class _Guarded(click.Group):
         except SolverUnavailable as exc:
             click.echo(f"error: {_one_line(exc)}", err=True)
             sys.exit(EXIT_INPUT)
-        except TimeUp as exc:
+        except time_up as exc:
             click.echo(f"no award set: {_one_line(exc)}", err=True)
             sys.exit(EXIT_NO_SOLUTION)
-        except SolverFailed as exc:
+        except solver_failed as exc:
             click.echo(f"no award set: solver error: {_one_line(exc)}", err=True)
             sys.exit(EXIT_NO_SOLUTION)
         except BrokenPipeError:  # `allocator ... | head`: the reader left; not an error
@@ -122,12 +138,16 @@ class _Guarded(click.Group):
             sys.exit(EXIT_INTERNAL)
 
 
-def _fail_input(exc: InputError) -> None:
+def _fail_input(exc: InputError) -> NoReturn:
     click.echo(exc.render(limit=200), err=True)
     sys.exit(EXIT_INPUT)
 
 
-def _load(applications: str | None, scenario: str | None):  # type: ignore[no-untyped-def]
+def _load(
+    applications: str | None, scenario: str | None
+) -> tuple[Scenario, RegionTable, Submission]:
+    """The scenario (default: baseline), its region table and the submission (default: the
+    shipped sample), warnings echoed to stderr; raises InputError."""
     from .catalog import regions_for, sample_applications_path, scenario_path
     from .io.inputs import load_scenario, load_submission, scenario_warnings
 
@@ -185,23 +205,23 @@ def main() -> None:
 )
 @click.option("--quiet", "-q", is_flag=True, help="no summary table")
 def solve(
-    applications,
-    scenario,
-    out,
-    method,
-    solver,
-    time_limit,
-    gap,
-    threads,
-    xlsx,
-    explain,
-    workers,
-    quiet,
-) -> None:  # type: ignore[no-untyped-def]
+    applications: str | None,
+    scenario: str | None,
+    out: str,
+    method: str,
+    solver: str | None,
+    time_limit: float | None,
+    gap: float,
+    threads: int,
+    xlsx: bool,
+    explain: bool,
+    workers: int | None,
+    quiet: bool,
+) -> None:
     """Select and scale applications; write awards.csv, awards.xlsx and summary.json to OUT."""
     from . import history
     from .backends import DEFAULT_SOLVER
-    from .domain import RunOptions
+    from .domain import RunOptions, SolveStatus
     from .engine import Deadline, allocate
     from .run_output import write_run
 
@@ -222,13 +242,13 @@ def solve(
         deadline.check("reading the input files")
         alloc = allocate(submission.applications, scen, options, regions=regions, deadline=deadline)
         explanations = None
-        if explain and alloc.result.status.value != "optimal":
+        if explain and alloc.result.status is not SolveStatus.optimal:
             click.echo(
                 f"--explain: no explanations, the award set is {alloc.result.status.value}, "
                 "not a proven optimum (raise --time-limit)",
                 err=True,
             )
-        if explain and alloc.result.status.value == "optimal":
+        if explain and alloc.result.status is SolveStatus.optimal:
             t_ex = time.perf_counter()
             explanations = _explain(alloc, workers, quiet, deadline)
             alloc.timings_s["explain"] = time.perf_counter() - t_ex
@@ -236,7 +256,6 @@ def solve(
         write_run(alloc, out, xlsx=xlsx, explanations=explanations)
     except InputError as exc:
         _fail_input(exc)
-        return
     except SolverUnavailable as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INPUT)
@@ -252,11 +271,11 @@ def solve(
         for line in alloc.result.conflicts:
             click.echo(f"  - {line}", err=True)
         sys.exit(EXIT_NO_SOLUTION)
-    if alloc.result.status.value == "error":
-        sys.exit(EXIT_AWARD_SET_BREAKS_RULES)
 
 
-def _explain(alloc, workers, quiet, deadline):  # type: ignore[no-untyped-def]
+def _explain(
+    alloc: Allocation, workers: int | None, quiet: bool, deadline: Deadline
+) -> Explanations | None:
     """explain.explain within the deadline: None (and a line why) when the time is up before
     or during it (checked after each block of re-solves)."""
     from .engine import TimeUp
@@ -291,7 +310,7 @@ def _explain(alloc, workers, quiet, deadline):  # type: ignore[no-untyped-def]
 @main.command()
 @click.option("--applications", "-a", type=click.Path(dir_okay=False), required=True)
 @SCENARIO
-def validate(applications, scenario) -> None:  # type: ignore[no-untyped-def]
+def validate(applications: str, scenario: str | None) -> None:
     """Check an applications file against the contract without solving."""
     from .catalog import model_plans
     from .eligibility import check_all
@@ -300,7 +319,6 @@ def validate(applications, scenario) -> None:  # type: ignore[no-untyped-def]
         scen, _, submission = _load(applications, scenario)
     except InputError as exc:
         _fail_input(exc)
-        return
     reasons = check_all(submission.applications, scen, model_plans())
     bad = {k: v for k, v in reasons.items() if v}
     click.echo(
@@ -319,7 +337,7 @@ def validate(applications, scenario) -> None:  # type: ignore[no-untyped-def]
 @click.option(
     "--awards", type=click.Path(dir_okay=False), required=True, help="CSV or XLSX award table"
 )
-def verify(applications, scenario, awards) -> None:  # type: ignore[no-untyped-def]
+def verify(applications: str, scenario: str, awards: str) -> None:
     """Re-check an award table against eligibility and every rule; exit 1 on any violation."""
     from .verify import read_awards
     from .verify import verify as run_verify
@@ -329,7 +347,6 @@ def verify(applications, scenario, awards) -> None:  # type: ignore[no-untyped-d
         table = read_awards(awards)
     except InputError as exc:
         _fail_input(exc)
-        return
     found = run_verify(submission.applications, scen, regions, table)
     click.echo(
         f"{awards}: {found.objective_fte:,.3f} FTE, EUR {found.total_awarded_eur:,.2f} awarded "
@@ -350,7 +367,7 @@ def verify(applications, scenario, awards) -> None:  # type: ignore[no-untyped-d
 @click.option(
     "--out", "-o", type=click.Path(file_okay=False), help="also write overview.json and .xlsx"
 )
-def overview(applications, scenario, out) -> None:  # type: ignore[no-untyped-def]
+def overview(applications: str | None, scenario: str | None, out: str | None) -> None:
     """The board's subscription view before any award (no optimisation)."""
     from .overview import overview as build
 
@@ -358,7 +375,6 @@ def overview(applications, scenario, out) -> None:  # type: ignore[no-untyped-de
         scen, regions, submission = _load(applications, scenario)
     except InputError as exc:
         _fail_input(exc)
-        return
     tables = build(submission.applications, scen, regions)
     from .terminal import print_overview
 
@@ -399,8 +415,15 @@ def overview(applications, scenario, out) -> None:  # type: ignore[no-untyped-de
 )
 @click.option("--ceiling", type=float, default=600e6, show_default=True, help="EUR")
 def generate(
-    count, seed, out, regions, synthetic_regions, regions_out, oversubscription, ceiling
-) -> None:  # type: ignore[no-untyped-def]
+    count: int,
+    seed: int,
+    out: str,
+    regions: str | None,
+    synthetic_regions: int | None,
+    regions_out: str | None,
+    oversubscription: float,
+    ceiling: float,
+) -> None:
     """Write a SYNTHETIC submission (plausible shapes, no real applications)."""
     from .catalog import shipped_regions
     from .generate import generate_rows, regions_to_csv, rows_to_csv

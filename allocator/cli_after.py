@@ -6,28 +6,35 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from .cli_options import APPLICATIONS, SCENARIO
 from .errors import InputError, SolverUnavailable
 
+if TYPE_CHECKING:
+    from .domain import RegionTable, Scenario
+    from .io.inputs import Submission
+
 EXIT_INPUT = 2
 EXIT_NO_SOLUTION = 3
 
 
-def _fail_input(exc: InputError) -> None:
+def _fail_input(exc: InputError) -> NoReturn:
     click.echo(exc.render(limit=200), err=True)
     sys.exit(EXIT_INPUT)
 
 
-def _load(applications: str | None, scenario: str | None):  # type: ignore[no-untyped-def]
+def _load(
+    applications: str | None, scenario: str | None
+) -> tuple[Scenario, RegionTable, Submission]:
     from .cli import _load as load
 
     return load(applications, scenario)
 
 
-def _region_table(regions: str | None):  # type: ignore[no-untyped-def]
+def _region_table(regions: str | None) -> RegionTable:
     from .catalog import SHIPPED_REGION_TABLES, shipped_regions
     from .io.inputs import load_regions
 
@@ -63,7 +70,14 @@ def _region_table(regions: str | None):  # type: ignore[no-untyped-def]
 )
 @click.option("--out", "-o", type=click.Path(file_okay=False), required=True)
 @click.option("--quiet", "-q", is_flag=True, help="no table on the terminal")
-def social(regions, key_file, awards, applications, out, quiet) -> None:  # type: ignore[no-untyped-def]
+def social(
+    regions: str | None,
+    key_file: str | None,
+    awards: str | None,
+    applications: str | None,
+    out: str,
+    quiet: bool,
+) -> None:
     """The social domain's EUR 200M (SPUK AZWA: EUR 100M in 2027 and in 2028) per region:
     social.csv (region, year, amount in whole euros) and social_regions.csv (per region, EUR
     and EUR per inhabitant)."""
@@ -85,7 +99,6 @@ def social(regions, key_file, awards, applications, out, quiet) -> None:  # type
         view = soc.per_region(table, rows, zvw)
     except InputError as exc:
         _fail_input(exc)
-        return
     except KeyError as exc:
         raise click.UsageError(str(exc)) from exc
     write_atomically(
@@ -114,7 +127,9 @@ def social(regions, key_file, awards, applications, out, quiet) -> None:  # type
 @SCENARIO
 @click.option("--out", "-o", type=click.Path(file_okay=False), required=True)
 @click.option("--quiet", "-q", is_flag=True, help="no cash table on the terminal")
-def payments(awards, applications, scenario, out, quiet) -> None:  # type: ignore[no-untyped-def]
+def payments(
+    awards: str, applications: str | None, scenario: str | None, out: str, quiet: bool
+) -> None:
     """Payment schedule of an award set per application, milestone and year (payments.csv,
     cash.csv, payments.xlsx): to the cent, adding up to each award and to scale x cost per
     year; the cash view per year against the scenario's year budgets."""
@@ -128,7 +143,6 @@ def payments(awards, applications, scenario, out, quiet) -> None:  # type: ignor
         table = pay.read_award_set(awards, submission.applications)
     except InputError as exc:
         _fail_input(exc)
-        return
     apps = submission.applications
     rows = pay.payment_rows(apps, table, model_plans())
     wrong = pay.check_schedule(apps, table, rows)
@@ -186,8 +200,17 @@ def payments(awards, applications, scenario, out, quiet) -> None:  # type: ignor
 @click.option("--xlsx/--no-xlsx", default=True, show_default=True, help="also write awards.xlsx")
 @click.option("--quiet", "-q", is_flag=True, help="no diff on the terminal")
 def reallocate(
-    awards, withdrawn, underspend, applications, scenario, out, solver, time_limit, xlsx, quiet
-) -> None:  # type: ignore[no-untyped-def]
+    awards: str,
+    withdrawn: str,
+    underspend: str | None,
+    applications: str | None,
+    scenario: str | None,
+    out: str,
+    solver: str | None,
+    time_limit: float | None,
+    xlsx: bool,
+    quiet: bool,
+) -> None:
     """Withdraw applications from an award set and award the freed money optimally among the
     applications not funded in full; no other award goes down. Writes the files of `solve`
     plus diff.csv (who gains, how much)."""
@@ -210,7 +233,6 @@ def reallocate(
         )
     except InputError as exc:
         _fail_input(exc)
-        return
     except re_.AwardSetBreaksRules as exc:
         click.echo(f"{awards}: refused, the award set breaks the scenario's rules:", err=True)
         for line in exc.violations:
@@ -246,5 +268,3 @@ def reallocate(
                 f"FTE {r['fte_gained']:>+9.3f}"
             )
         click.echo(f"written to {out} (the files of solve, plus diff.csv)")
-    if alloc.result.status.value == "error":
-        sys.exit(4)

@@ -126,9 +126,9 @@ def _layout(problem: AllocationProblem) -> _Layout:
     kind[coefs == problem.cost_eur[apps]] = AMOUNT
     if n_years and len(rows):
         has = year >= 0
-        j = np.where(has, year, 0)
-        kind[has & (coefs == np.cumsum(by_year, axis=1)[apps, j])] = CUMULATIVE
-        kind[has & (coefs == by_year[apps, j])] = YEAR
+        column = np.where(has, year, 0)  # the row's year as a column of by_year
+        kind[has & (coefs == np.cumsum(by_year, axis=1)[apps, column])] = CUMULATIVE
+        kind[has & (coefs == by_year[apps, column])] = YEAR
     cap = problem.is_cap
     limit = [limit_cents(r, bool(c)) for r, c in zip(problem.rhs_eur, cap)]
     return _Layout(full, smallest, weights, rows, apps, coefs, kind, year, limit, cap)
@@ -252,7 +252,9 @@ def row_usage(problem: AllocationProblem, scale: np.ndarray) -> np.ndarray:
     return used.astype(np.float64)  # bincount gives integers when there is nothing to add
 
 
-def row_cents(problem: AllocationProblem, amount_cents: np.ndarray) -> tuple[list[int], list[int]]:
+def row_cents(
+    problem: AllocationProblem, amount_cents: Sequence[int] | np.ndarray
+) -> tuple[list[int], list[int]]:
     """(used, limit) in cents of every budget row for awards of ``amount_cents`` (problem
     order); year rows count each award's year split."""
     lay = _layout(problem)
@@ -335,9 +337,9 @@ def feasibility_problems(
     if board_rules and problem.region_minimums:
         total = int(amount.sum())
         full_scale = np.where(amount >= lay.full, 1.0, np.where(funded, 0.5, 0.0))
-        for region, share, members in problem.region_minimums:
-            got = int(amount[members].sum())
-            let_off = problem.region_let_off(members, full_scale)
+        for region, share, in_region in problem.region_minimums:
+            got = int(amount[in_region].sum())
+            let_off = problem.region_let_off(in_region, full_scale)
             need = Fraction(share) * total
             if not let_off and got < need - floor_slack:
                 out.append(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from .domain import Application, RegionTable, RunOptions, Scenario
 from .engine import Allocation, allocate
@@ -28,6 +29,19 @@ DIFF_COLUMNS = [
 ]  # fmt: skip
 
 
+class DiffRow(TypedDict):
+    """A row of diff.csv: scales (0-1), amounts in EUR, FTE gained (negative: lost)."""
+
+    application_id: str
+    old_scale: float
+    new_scale: float
+    old_amount: float
+    new_amount: float
+    amount_gained: float
+    fte_gained: float
+    change: str  # withdrawn, newly funded or raised
+
+
 class AwardSetBreaksRules(ValueError):
     """The award set given to re-allocate breaks a rule of the scenario (each one named)."""
 
@@ -38,15 +52,18 @@ class AwardSetBreaksRules(ValueError):
 
 @dataclass
 class Reallocation:
+    """A re-allocation: the new allocation, the old award set (application_id -> its line),
+    the withdrawn ids, and notes for the user."""
+
     allocation: Allocation
     old: dict[str, AwardLine]
     withdrawn: list[str]
     notes: list[str]
 
-    def diff_rows(self) -> list[dict[str, object]]:
+    def diff_rows(self) -> list[DiffRow]:
         """One row per application whose award changed."""
         old = self.old
-        rows = []
+        rows: list[DiffRow] = []
         apps = {a.application_id: a for a in self.allocation.applications}
         for award in self.allocation.result.awards:
             app_id = award.application_id

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .domain import NATIONAL_REGION, THEMES, AwardStatus
+from .domain import NATIONAL_REGION, THEMES, AwardStatus, Method
 from .engine import Allocation
 from .families.region import REGION
 from .feasibility import limit_cents, row_cents, to_cents, year_cents
@@ -200,7 +200,7 @@ def summary(alloc: Allocation) -> Row:
         "ceiling": alloc.scenario.ceiling,
         "applications": len(alloc.applications),
         "counts": counts,
-        "mip_rel_gap_tolerance": alloc.options.mip_rel_gap if r.method.value == "optimal" else None,
+        "mip_rel_gap_tolerance": alloc.options.mip_rel_gap if r.method is Method.optimal else None,
         "message": r.message,
         "conflicts": r.conflicts,
     }

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from .domain import NATIONAL_REGION, Application, Scenario
@@ -103,7 +103,7 @@ def returned_rows(
     underspend: dict[tuple[str, int], float],
     scenario: Scenario,
     applications: list[Application],
-    themes: dict[str, str],
+    themes: Mapping[str, str],
 ) -> dict[str, float]:
     """Row name -> EUR its limit grows by. ``themes``: application_id -> theme."""
     region = {a.application_id: a.region for a in applications}
