@@ -402,7 +402,9 @@ def _secondary(
 
     model = build_mip(problem)  # explicit choice columns: the secondary rules count choices
     x = start_vector(model, problem, scale)
-    model = keep_row(model, "fte", model.scale_col, problem.fte, fte - KEEP_FTE_REL * max(1.0, fte))
+    keep_fte = fte - KEEP_FTE_REL * max(1.0, fte)
+    model = _fixed_for_keep(model, problem, backend, keep_fte)
+    model = keep_row(model, "fte", model.scale_col, problem.fte, keep_fte)
     for objective in problem.secondary:
         model, cols, weights = objective_columns(model, problem, objective, problem.app_region)
         x = fill_start(model, x, problem, problem.app_region)
@@ -418,6 +420,23 @@ def _secondary(
     # sit a solver tolerance below 1); whole_cents then keeps the budgets exact
     scale[full_awards(model, x, problem)] = 1.0
     return scale
+
+
+def _fixed_for_keep(model, problem: AllocationProblem, backend, keep_fte: float):  # type: ignore[no-untyped-def]
+    """``model`` with the applications that no award set worth at least ``keep_fte`` FTE can
+    fund fixed at 0 (and those every such set funds kept chosen): reduced-cost fixing against
+    the model's own LP relaxation (model/reduce.py). Exact, since every secondary stage keeps
+    the FTE at least that; it leaves the stages only the applications near the optimum."""
+    from .backends import Feature
+    from .model.reduce import dual_bound, fix_by_reduced_cost, relaxation
+
+    if Feature.LP_DUALS not in backend.features:
+        return model
+    lp = backend.solve_relaxation(relaxation(model))
+    if lp is None:
+        return model
+    fixed, _ = fix_by_reduced_cost(model, problem, dual_bound(model, lp), keep_fte)
+    return fixed
 
 
 def _valid_bound(raw, lp_bound: float | None) -> float | None:  # type: ignore[no-untyped-def]

@@ -51,15 +51,24 @@ class RegionMinimum(Family):
         awarded (column ``total``, row ``total``: sum_i C_i s_i - T = 0) and v_r a binary "let
         off" column; region_min_exempt:<r>:<id>: s_i + sum of i's exclusive partners' choices
         >= v_r for every application of r not locked out, so a region is let off only when
-        its applications permit no more ("applications of that region permitting")."""
+        its applications permit no more ("applications of that region permitting").
+
+        Tight (same award sets, a much closer LP): T <= T_max, the ceiling or all costs
+        together, whichever is less. A region whose applications, all funded in full, reach
+        f p_r T_max whatever else happens (``exhausted_floor``) never needs letting off: when
+        its applications permit no more, its minimum holds anyway, so it gets the plain row
+        without v_r. Elsewhere M = f p_r T_max - that floor (when v_r = 1 every application
+        of r is funded in full, so the region has at least the floor), not all costs."""
         from ..model.mip import CONTINUOUS, INTEGER, MONEY_UNIT_EUR
 
         if not problem.region_minimums:
             return model
         n = problem.n
         cost = problem.cost_eur / MONEY_UNIT_EUR
-        # T <= every cost: implied by s_i <= 1, stated so that every column has finite bounds
-        model, (total,) = model.with_columns(["total"], 0.0, float(cost.sum()), CONTINUOUS)
+        # T <= the ceiling and every cost together (implied by the rows and s_i <= 1), stated
+        # so that every column has finite bounds and the big-M below is tight
+        t_max = total_max(problem)
+        model, (total,) = model.with_columns(["total"], 0.0, t_max, CONTINUOUS)
         rows.add(
             [ConstraintInfo("total", "total", "")],
             [0.0],
@@ -68,20 +77,39 @@ class RegionMinimum(Family):
             np.concatenate((np.arange(n), [total])),
             np.concatenate((cost, [-1.0])),
         )
-        regions = [r for r, _, _ in problem.region_minimums]
-        model, exempt = model.with_columns([f"exempt:{r}" for r in regions], 0.0, 1.0, INTEGER)
-        big_m = cost.sum()
+        floors = {r: exhausted_floor(problem, m) for r, _, m in problem.region_minimums}
+        let_off = [
+            (region, share, members)
+            for region, share, members in problem.region_minimums
+            if floors[region] < share * t_max * (1 + 1e-9)
+        ]
+        model, exempt = model.with_columns(
+            [f"exempt:{r}" for r, _, _ in let_off], 0.0, 1.0, INTEGER
+        )
+        exempt_of = {r: int(v) for (r, _, _), v in zip(let_off, exempt)}
         exempt_cols = {}
-        for (region, share, members), v in zip(problem.region_minimums, exempt):
-            exempt_cols[int(v)] = members
+        for region, share, members in problem.region_minimums:
             m = len(members)
+            if region not in exempt_of:  # its applications in full reach the minimum anyway
+                rows.add(
+                    [self.info(region)],
+                    [0.0],
+                    [np.inf],
+                    np.zeros(m + 1),
+                    np.concatenate((members, [total])),
+                    np.concatenate((cost[members], [-share])),
+                )
+                continue
+            v = exempt_of[region]
+            exempt_cols[v] = members
+            big_m = max(share * t_max - floors[region], 0.0)
             rows.add(
                 [self.info(region)],
                 [0.0],
                 [np.inf],
                 np.zeros(m + 2),
                 np.concatenate((members, [total, v])),
-                np.concatenate((cost[members], [-share, share * big_m])),
+                np.concatenate((cost[members], [-share, big_m])),
             )
             for i in members:
                 if problem.must_not[i]:
@@ -111,3 +139,30 @@ class RegionMinimum(Family):
 
 
 REGION_MIN = RegionMinimum()
+
+
+def total_max(problem: AllocationProblem) -> float:
+    """The most any award set can award in total, in MIP money units (EUR 1,000): the
+    ceiling row's limit or all costs together, whichever is less."""
+    from ..model.mip import MONEY_UNIT_EUR
+
+    limit = float(problem.cost_eur.sum())
+    for info, rhs, sense in zip(problem.rows, problem.rhs_eur, problem.sense):
+        if info.family == "ceiling" and sense == "<=":
+            limit = min(limit, float(rhs))
+    return limit / MONEY_UNIT_EUR
+
+
+def exhausted_floor(problem: AllocationProblem, members: np.ndarray) -> float:
+    """What a region's applications add up to at least (MIP money units) when each is funded
+    in full, locked out, or lost its exclusive group to a partner: the full costs of those
+    that are neither locked out nor in an exclusive group (0 for the others: a partner may
+    take their place)."""
+    from ..model.mip import MONEY_UNIT_EUR
+
+    grouped = np.zeros(problem.n, dtype=bool)
+    for group in problem.groups.values():
+        if len(group) > 1:
+            grouped[group] = True
+    sure = members[~problem.must_not[members] & ~grouped[members]]
+    return float(problem.cost_eur[sure].sum()) / MONEY_UNIT_EUR
