@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..domain import NATIONAL_REGION, THEMES, Application, RegionTable, Scenario
 from ..errors import InputError, InputProblem
@@ -254,7 +255,7 @@ def _number_hint(value: object) -> str:
 
 
 def _problems_from_pydantic(
-    table: RawTable, rownums: list[int], exc: ValidationError, cost_cols: dict
+    table: RawTable, rownums: list[int], exc: ValidationError, cost_cols: dict[str, int]
 ) -> list[InputProblem]:
     year_to_col = {year: col for col, year in cost_cols.items()}
     problems = []
@@ -388,7 +389,9 @@ def load_regions(path: str | Path, name: str | None = None) -> RegionTable:
                 )
             )
         try:
-            value = float(pop)  # type: ignore[arg-type]
+            if not isinstance(pop, (str, int, float)):  # e.g. a date from an XLSX
+                raise TypeError
+            value = float(pop)
             if not value.is_integer() or value <= 0:
                 raise ValueError
         except (TypeError, ValueError):
@@ -426,12 +429,14 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario
 
 
-def _scenario_problem(file: str, err: dict) -> InputProblem:  # type: ignore[type-arg]
+def _scenario_problem(file: str, err: ErrorDetails) -> InputProblem:
     loc = [str(x) for x in err["loc"] if x != "[key]"]
     value = None if err["type"] == "missing" else err.get("input")
     if err["type"] == "extra_forbidden":
         return InputProblem(
-            file, "unknown key" + _nearest(loc[-1], Scenario.model_fields), column=".".join(loc)
+            file,
+            "unknown key" + _nearest(loc[-1], list(Scenario.model_fields)),
+            column=".".join(loc),
         )
     if (
         err["loc"]

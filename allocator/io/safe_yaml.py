@@ -16,8 +16,9 @@ It reads ``6e8`` as the number 600,000,000 (YAML 1.2; PyYAML's YAML 1.1 would re
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode
@@ -37,18 +38,15 @@ class _Refused(yaml.YAMLError):
 class _Loader(yaml.SafeLoader):
     """SafeLoader without aliases, with bounded depth and size, and without duplicate keys."""
 
-    yaml_implicit_resolvers: ClassVar[dict[Any, list[Any]]] = {
-        first: list(resolvers)
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
         self._nodes = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        # types-PyYAML leaves the parser's peek_event unannotated; it returns the next event
+        peek: Callable[[], yaml.Event] = self.peek_event
+        event = peek()
         if isinstance(event, yaml.AliasEvent):
             raise _Refused(
                 "aliases (*name) are not allowed in a scenario file: write the value out",

@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 from ..errors import InputError, InputProblem
@@ -28,6 +29,9 @@ from .limits import (
     MAX_XLSX_SHARED_STRINGS_BYTES,
     MAX_XLSX_UNCOMPRESSED_BYTES,
 )
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 HEADER_SEARCH_ROWS = 30
 """How far down (rows) and into other sheets the reader looks for a misplaced header."""
@@ -341,8 +345,12 @@ def _shared_strings_targets(archive: zipfile.ZipFile, infos: list[zipfile.ZipInf
 
 def _sheet_rows(sheet: object) -> Iterable[tuple[object, ...]]:
     """Every row of a read-only sheet, whatever its ``<dimension>`` element declares."""
-    sheet.reset_dimensions()  # type: ignore[attr-defined]
-    return sheet.iter_rows(values_only=True)  # type: ignore[attr-defined,no-any-return]
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    if not isinstance(sheet, ReadOnlyWorksheet):  # load_workbook(read_only=True) gives these
+        raise TypeError(f"not a read-only worksheet: {type(sheet).__name__}")
+    sheet.reset_dimensions()
+    return sheet.values  # iter_rows(values_only=True) over the whole sheet
 
 
 def _read_xlsx(path: Path, expect: Sequence[str]) -> RawTable:
@@ -399,10 +407,10 @@ def _read_xlsx(path: Path, expect: Sequence[str]) -> RawTable:
     return _drop_trailing_blank(RawTable(str(path), header, values[1:], 2, None))
 
 
-def _find_header_sheets(book: object, expect: Sequence[str]) -> list[tuple[str, int | None]]:
+def _find_header_sheets(book: Workbook, expect: Sequence[str]) -> list[tuple[str, int | None]]:
     """Every sheet's name with the row (in its first rows) holding the expected header."""
     found: list[tuple[str, int | None]] = []
-    for ws in book.worksheets:  # type: ignore[attr-defined]
+    for ws in book.worksheets:
         row_found = None
         try:
             for number, raw in enumerate(_sheet_rows(ws), start=1):
