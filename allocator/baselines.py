@@ -59,11 +59,11 @@ def walk(
     reasons: dict[int, str] = {}
     if initial is not None:
         scale = initial.astype(np.float64).copy()
-        for i in np.flatnonzero(scale > 0):
+        for i in np.flatnonzero(scale > 0).tolist():
             for k, c in by_app[i]:
                 remaining[k] -= scale[i] * c
             if i in group_of:
-                taken[group_of[i]] = int(i)
+                taken[group_of[i]] = i
     for i in order:
         if scale[i] > 0:
             continue

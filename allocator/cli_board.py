@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -14,10 +16,15 @@ from . import history
 from .cli_options import APPLICATIONS, SCENARIO
 from .errors import InputError, SolverUnavailable
 
+if TYPE_CHECKING:
+    from .comparison import Run
+    from .domain import RegionTable
+    from .results import Row
+
 EXIT_INPUT = 2
 
 
-def _fail_input(exc: InputError) -> None:
+def _fail_input(exc: InputError) -> NoReturn:
     click.echo(exc.render(limit=200), err=True)
     sys.exit(EXIT_INPUT)
 
@@ -43,13 +50,6 @@ def _fmt(value: object, digits: int = 1) -> str:
 # --- compare ----------------------------------------------------------------------------
 
 
-def _compare_module():  # type: ignore[no-untyped-def]
-    """allocator/comparison.py (imported on use: the CLI starts fast)."""
-    import importlib
-
-    return importlib.import_module(".comparison", __package__)
-
-
 @click.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @APPLICATIONS
@@ -59,9 +59,17 @@ def _compare_module():  # type: ignore[no-untyped-def]
 )
 @click.option("--solver", default=None, help="backend (see `allocator solvers`)")
 @click.option("--quiet", "-q", is_flag=True, help="no table on the terminal")
-def compare(scenarios, applications, out, workers, solver, quiet) -> None:  # type: ignore[no-untyped-def]
+def compare(
+    scenarios: tuple[str, ...],
+    applications: str | None,
+    out: str,
+    workers: int | None,
+    solver: str | None,
+    quiet: bool,
+) -> None:
     """Solve every SCENARIO (optimal) and fcfs and greedy under the first; write
     compare.csv, flips.csv and compare.xlsx to OUT."""
+    from . import comparison as cmp  # imported on use: the CLI starts fast
     from .backends import DEFAULT_SOLVER
     from .catalog import regions_for
     from .domain import RunOptions
@@ -69,7 +77,6 @@ def compare(scenarios, applications, out, workers, solver, quiet) -> None:  # ty
     from .io.outputs import render_csv, write_set
     from .io.xlsx import render_xlsx
 
-    cmp = _compare_module()
     t0 = time.perf_counter()
     try:
         loaded = [(Path(s).stem, load_scenario(Path(s))) for s in scenarios]
@@ -80,7 +87,7 @@ def compare(scenarios, applications, out, workers, solver, quiet) -> None:  # ty
                 f"two scenario files are named {', '.join(twice)}: the runs are told apart "
                 "by file name, rename one"
             )
-        tables = {}
+        tables: dict[str, RegionTable] = {}
         for _, scen in loaded:
             regions = regions_for(scen)
             tables.setdefault(regions.name, regions)
@@ -105,7 +112,6 @@ def compare(scenarios, applications, out, workers, solver, quiet) -> None:  # ty
         write_set(Path(out), files)
     except InputError as exc:
         _fail_input(exc)
-        return
     except SolverUnavailable as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INPUT)
@@ -122,11 +128,12 @@ def compare(scenarios, applications, out, workers, solver, quiet) -> None:  # ty
     )
 
 
-def _print_compare(runs, rows, flip_rows) -> None:  # type: ignore[no-untyped-def]
+def _print_compare(runs: Sequence[Run], rows: list[Row], flip_rows: list[Row]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    cmp = _compare_module()
+    from . import comparison as cmp
+
     console = Console()
     table = Table("", *(run.label for run in runs), title="Scenario comparison")
 
@@ -192,7 +199,7 @@ def _print_compare(runs, rows, flip_rows) -> None:  # type: ignore[no-untyped-de
     console.print(flips)
 
 
-def _flip_worth(runs) -> dict[str, tuple[float, float]]:  # type: ignore[no-untyped-def]
+def _flip_worth(runs: Sequence[Run]) -> dict[str, tuple[float, float]]:
     """app id -> (largest minus smallest awarded FTE, same in EUR) over the solved runs."""
     fte: dict[str, list[float]] = {}
     eur: dict[str, list[float]] = {}
@@ -208,7 +215,9 @@ def _flip_worth(runs) -> dict[str, tuple[float, float]]:  # type: ignore[no-unty
 # --- sweep ------------------------------------------------------------------------------
 
 
-def _parse_sets(ctx, param, values):  # type: ignore[no-untyped-def]
+def _parse_sets(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> list[tuple[str, list[Any]]]:
     from .sweep import parse_set
 
     try:
@@ -236,7 +245,15 @@ def _parse_sets(ctx, param, values):  # type: ignore[no-untyped-def]
 @click.option("--workers", type=int, default=None, help="processes (default: all cores)")
 @click.option("--solver", default=None, help="backend (see `allocator solvers`)")
 @click.option("--quiet", "-q", is_flag=True, help="no progress bar or table")
-def sweep(scenario, applications, sets, out, workers, solver, quiet) -> None:  # type: ignore[no-untyped-def]
+def sweep(
+    scenario: str | None,
+    applications: str | None,
+    sets: list[tuple[str, list[Any]]],
+    out: str,
+    workers: int | None,
+    solver: str | None,
+    quiet: bool,
+) -> None:
     """Solve every combination of the --set values (optimal); write sweep.csv to OUT."""
     from .backends import DEFAULT_SOLVER
     from .catalog import regions_for, scenario_path
@@ -259,7 +276,6 @@ def sweep(scenario, applications, sets, out, workers, solver, quiet) -> None:  #
         write_set(Path(out), {"sweep.csv": render_csv(rows, columns)})
     except InputError as exc:
         _fail_input(exc)
-        return
     except SolverUnavailable as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INPUT)

@@ -154,13 +154,18 @@ def path() -> None:
 
 
 def _command(name: str) -> click.Command:
-    if name == "solve":
-        from .cli import solve
-
-        return solve
+    """The command a run was recorded by (solve, compare, sweep: the ones that record)."""
     from . import cli_board
+    from .cli import solve
 
-    return getattr(cli_board, name)  # type: ignore[no-any-return]
+    commands: dict[str, click.Command] = {
+        "solve": solve,
+        "compare": cli_board.compare,
+        "sweep": cli_board.sweep,
+    }
+    if name not in commands:
+        raise click.ClickException(f"a {name!r} run cannot be run again")
+    return commands[name]
 
 
 @click.command()
@@ -202,7 +207,10 @@ def rerun(ctx: click.Context, run_id: str, out: str) -> None:
                 ctx.invoke(command, **kwargs)
             except SystemExit as exc:
                 exit_code = exc.code if isinstance(exc.code, int) else 1
-                if exit_code not in (0, 3, 4):  # 3, 4: the files are written all the same
+                if exit_code not in (
+                    0,
+                    3,
+                ):  # 3 (no award set): summary.json is written all the same
                     raise
     differs = history.diff_outputs(run.outputs, out)
     ran = f"rerun of {run.run_id} ({run.command}"

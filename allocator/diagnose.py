@@ -11,6 +11,7 @@ groups and scale links are structure, not policy, and stay hard.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,9 @@ from .domain import RunOptions
 from .families import family_of
 from .model.mip import CONTINUOUS, INTEGER, MONEY_UNIT_EUR, LinearModel
 from .model.problem import AllocationProblem, ConstraintInfo
+
+if TYPE_CHECKING:
+    from .backends import Backend
 
 
 def _elastic_row(info: ConstraintInfo) -> bool:
@@ -104,8 +108,8 @@ def _elastic(
 
 
 def find_conflicts(
-    model: LinearModel, problem: AllocationProblem, backend, options: RunOptions
-) -> list[Conflict]:  # type: ignore[no-untyped-def]
+    model: LinearModel, problem: AllocationProblem, backend: Backend, options: RunOptions
+) -> list[Conflict]:
     """The smallest set of rules that must give way, with the amounts; [] if none found."""
     elastic, items = _elastic(model, problem)
     if not items:

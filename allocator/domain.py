@@ -26,13 +26,13 @@ from pydantic import (
     model_validator,
 )
 
-THEMES: tuple[str, ...] = ("ai", "digital_hybrid", "medtech")
-SECTORS: tuple[str, ...] = ("msz", "vvt", "ggz", "huisartsenzorg")
-NATIONAL_REGION = "NL"
-"""Region code of a national application: exempt from the regional spreading rule."""
-
 Theme = Literal["ai", "digital_hybrid", "medtech"]
 Sector = Literal["msz", "vvt", "ggz", "huisartsenzorg"]
+THEMES: tuple[Theme, ...] = ("ai", "digital_hybrid", "medtech")
+"""The three themes of the breakthrough funds, in report order."""
+SECTORS: tuple[Sector, ...] = ("msz", "vvt", "ggz", "huisartsenzorg")
+NATIONAL_REGION = "NL"
+"""Region code of a national application: exempt from the regional spreading rule."""
 
 MAX_MONEY_EUR = 1e12
 """No real amount is larger (CONTRACT.md): a money value above EUR 1e12 is an input error."""

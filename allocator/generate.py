@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 import numpy as np
 
@@ -57,13 +59,37 @@ COLUMNS = [
 ]  # fmt: skip
 
 
+class GeneratedRow(TypedDict):
+    """One synthetic application as a row of the applications CSV (CONTRACT.md): money in
+    EUR, fte in FTE, min_scale a share (0-1]; booleans as the text true/false."""
+
+    application_id: str
+    title: str
+    use_case: str
+    theme: str
+    sector: str
+    region: str
+    lead_insurer: str
+    parties: int
+    submitted_at: str
+    cost_2027: float
+    cost_2028: float
+    cost_2029: float
+    fte: float
+    structural_cost: float
+    structural_savings: float
+    min_scale: float
+    exclusive_group: str
+    deviates_from_model_plan: str
+
+
 def generate_rows(
     n: int,
     regions: RegionTable,
     seed: int = 2026,
     ceiling_eur: float = 600e6,
     oversubscription: float = 3.5,
-) -> list[dict[str, object]]:
+) -> list[GeneratedRow]:
     """``n`` synthetic application rows (CSV columns of CONTRACT.md), deterministic in ``seed``."""
     rng = np.random.default_rng(seed)
     plans = model_plans()
@@ -90,7 +116,7 @@ def generate_rows(
     structural = rng.random(n) < 0.25
     kind = rng.random(n)  # picks the rare ineligible rows
 
-    rows: list[dict[str, object]] = []
+    rows: list[GeneratedRow] = []
     width = len(str(n))
     for i in range(n):
         use_case = use_cases[uc[i]]
@@ -99,7 +125,7 @@ def generate_rows(
         cumulative[-1] = cost[i]  # whole thousands that add up exactly to the total
         year_cost = np.diff(cumulative, prepend=0.0).tolist()
         region = "NL" if national[i] else codes[region_idx[i]]
-        row: dict[str, object] = {
+        row: GeneratedRow = {
             "application_id": f"A{i + 1:0{width}d}",
             "title": f"{plan.name_en} - {regions.names.get(region, 'national') if region != 'NL' else 'national'}",
             "use_case": use_case,
@@ -123,35 +149,35 @@ def generate_rows(
             row["structural_cost"] = float(np.round(cost[i] * rng.uniform(0.05, 0.2), -3))
             row["structural_savings"] = float(
                 np.round(row["structural_cost"] * rng.uniform(1.0, 3.0), -3)
-            )  # type: ignore[arg-type]
+            )
         _make_rare_ineligible(row, kind[i])
         rows.append(row)
     _pair_exclusive(rows, rng)
     return rows
 
 
-def _make_rare_ineligible(row: dict[str, object], u: float) -> None:
+def _make_rare_ineligible(row: GeneratedRow, u: float) -> None:
     """About 6% of rows break one basic requirement, each kind about 1%."""
     if u < 0.01:
         row["parties"] = 1  # single_party
     elif u < 0.02:
-        row["structural_savings"] = float(row["structural_cost"] or 10000.0) / 2  # structural_gap
-        row["structural_cost"] = row["structural_savings"] * 2  # type: ignore[operator]
+        row["structural_savings"] = (row["structural_cost"] or 10000.0) / 2  # structural_gap
+        row["structural_cost"] = row["structural_savings"] * 2
     elif u < 0.03:
         row["use_case"] = "ai-robot-nursing"  # unknown_use_case
         row["theme"] = "ai"
     elif u < 0.04:
         row["theme"] = "medtech" if row["theme"] != "medtech" else "ai"  # theme_mismatch
     elif u < 0.05:
-        row["fte"] = round(float(row["fte"]) / 20, 1)  # below_impact_bar for any bar of 9 and up
+        row["fte"] = round(row["fte"] / 20, 1)  # below_impact_bar for any bar of 9 and up
     elif u < 0.055:
         row["cost_2027"] = row["cost_2028"] = row["cost_2029"] = 0.0  # zero_cost
         row["fte"] = 0.0
 
 
-def _pair_exclusive(rows: list[dict[str, object]], rng: np.random.Generator) -> None:
+def _pair_exclusive(rows: list[GeneratedRow], rng: np.random.Generator) -> None:
     """About 6% of rows: two competing applications for one use case in one region."""
-    by_key: dict[tuple, list[int]] = {}
+    by_key: dict[tuple[str, str], list[int]] = {}
     for i, row in enumerate(rows):
         by_key.setdefault((row["use_case"], row["region"]), []).append(i)
     pair = 0
@@ -163,7 +189,8 @@ def _pair_exclusive(rows: list[dict[str, object]], rng: np.random.Generator) -> 
                 rows[i]["exclusive_group"] = f"G{pair:03d}"
 
 
-def rows_to_csv(rows: list[dict[str, object]]) -> str:
+def rows_to_csv(rows: Sequence[Mapping[str, object]]) -> str:
+    """Rows as the applications CSV (COLUMNS; whole numbers without a decimal point)."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()

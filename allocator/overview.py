@@ -39,7 +39,7 @@ def overview(
         plan = plans.get(a.use_case)
         return plan.theme if plan else (a.theme or "unknown")
 
-    themes = []
+    themes: list[Row] = []
     for t in THEMES:
         mine = [a for a in applications if theme(a) == t]
         ok = [a for a in mine if not reasons[a.application_id]]

@@ -14,15 +14,29 @@ models/README.md). All money is in integer cents:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TypedDict
 
 from .domain import Application, Milestone, ModelPlan, Scenario
 from .errors import InputError, InputProblem
 from .feasibility import limit_cents, split_cents, to_cents
 
 PAYMENT_COLUMNS = ["application_id", "milestone", "year", "amount"]
+
+
+class PaymentRow(TypedDict):
+    """A row of payments.csv: one milestone's payment in one year, amount in EUR (a whole
+    number of cents)."""
+
+    application_id: str
+    milestone: str
+    year: int
+    amount: float
+
+
 DEFAULT_MILESTONE = "award"
 """A plan without milestones is paid as one milestone of this name per cost year."""
 
@@ -108,8 +122,12 @@ def _exact(value: object) -> Decimal | None:
 
 
 def _award_line(
-    app: Application, row: dict, number: int, file: str, problems: list[InputProblem]
-) -> AwardLine | None:  # type: ignore[type-arg]
+    app: Application,
+    row: Mapping[str, object],
+    number: int,
+    file: str,
+    problems: list[InputProblem],
+) -> AwardLine | None:
     before = len(problems)
     full = to_cents(app.total_cost_eur)
     scale = _exact(row.get("scale"))
@@ -202,7 +220,7 @@ def milestones_in(years: list[int], template: list[Milestone]) -> dict[int, list
     return out
 
 
-def schedule(app: Application, cents: int, plan: ModelPlan | None) -> list[dict[str, object]]:
+def schedule(app: Application, cents: int, plan: ModelPlan | None) -> list[PaymentRow]:
     """payments.csv's rows of one application awarded ``cents``: amounts in euros, exact to
     the cent (float of a whole number of cents)."""
     if cents <= 0:
@@ -210,7 +228,7 @@ def schedule(app: Application, cents: int, plan: ModelPlan | None) -> list[dict[
     years = cost_years(app)
     year_part = split_cents(cents, [to_cents(app.cost_eur_by_year[y]) for y in years])
     falling = milestones_in(years, plan.milestones if plan is not None else [])
-    rows: list[dict[str, object]] = []
+    rows: list[PaymentRow] = []
     for y, amount in zip(years, year_part):
         ms = falling[y]
         # shares as exact integers (micro-units) so the split is reproducible
@@ -229,9 +247,9 @@ def schedule(app: Application, cents: int, plan: ModelPlan | None) -> list[dict[
 
 def payment_rows(
     applications: list[Application], awards: dict[str, AwardLine], plans: dict[str, ModelPlan]
-) -> list[dict[str, object]]:
+) -> list[PaymentRow]:
     """Every payment of the award set, applications in input order."""
-    rows: list[dict[str, object]] = []
+    rows: list[PaymentRow] = []
     for app in applications:
         line = awards.get(app.application_id)
         if line is not None:
@@ -239,12 +257,12 @@ def payment_rows(
     return rows
 
 
-def cash_view(rows: list[dict[str, object]], scenario: Scenario) -> list[dict[str, object]]:
+def cash_view(rows: list[PaymentRow], scenario: Scenario) -> list[dict[str, object]]:
     """Per year: the payments against the year budget (and, with carry_over, cumulatively)."""
     paid: dict[int, int] = {}
     for r in rows:
-        y = int(r["year"])  # type: ignore[call-overload]
-        paid[y] = paid.get(y, 0) + to_cents(float(r["amount"]))  # type: ignore[arg-type]
+        y = r["year"]
+        paid[y] = paid.get(y, 0) + to_cents(r["amount"])
     out = []
     cum_budget, cum_paid = 0, 0
     for y in sorted(set(paid) | set(scenario.year_budgets)):
@@ -273,14 +291,14 @@ def cash_view(rows: list[dict[str, object]], scenario: Scenario) -> list[dict[st
 
 
 def per_application(
-    applications: list[Application], awards: dict[str, AwardLine], rows: list[dict[str, object]]
+    applications: list[Application], awards: dict[str, AwardLine], rows: list[PaymentRow]
 ) -> list[dict[str, object]]:
     """Per awarded application: the award and its payments per year."""
-    years = sorted({int(r["year"]) for r in rows})  # type: ignore[call-overload]
+    years = sorted({r["year"] for r in rows})
     by: dict[tuple[str, int], int] = {}
     for r in rows:
-        key = (str(r["application_id"]), int(r["year"]))  # type: ignore[call-overload]
-        by[key] = by.get(key, 0) + to_cents(float(r["amount"]))  # type: ignore[arg-type]
+        key = (r["application_id"], r["year"])
+        by[key] = by.get(key, 0) + to_cents(r["amount"])
     out = []
     for app in applications:
         line = awards.get(app.application_id)
@@ -297,7 +315,7 @@ def per_application(
 
 
 def check_schedule(
-    applications: list[Application], awards: dict[str, AwardLine], rows: list[dict[str, object]]
+    applications: list[Application], awards: dict[str, AwardLine], rows: list[PaymentRow]
 ) -> list[str]:
     """What does not add up (empty when all is well): per application the payments add up to
     the award to the cent, and per year to scale x cost_YYYY within a cent."""
@@ -306,12 +324,12 @@ def check_schedule(
         line = awards.get(app.application_id)
         cents = 0 if line is None else line.cents
         mine = [r for r in rows if r["application_id"] == app.application_id]
-        total = sum(to_cents(float(r["amount"])) for r in mine)  # type: ignore[arg-type]
+        total = sum(to_cents(r["amount"]) for r in mine)
         if total != cents:
             problems.append(f"{app.application_id}: payments {total} cents, award {cents} cents")
         full = app.total_cost_eur
         for y, cost in app.cost_eur_by_year.items():
-            paid = sum(to_cents(float(r["amount"])) for r in mine if r["year"] == y)  # type: ignore[arg-type]
+            paid = sum(to_cents(r["amount"]) for r in mine if r["year"] == y)
             due = cents * cost / full if full else 0.0
             if not math.isclose(paid, due, abs_tol=1.0 + 1e-6):
                 problems.append(f"{app.application_id} {y}: paid {paid} cents, due {due:.2f}")

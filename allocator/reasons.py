@@ -166,8 +166,8 @@ def _lowest_funded(
     funded = scale[apps] > 0
     order = np.lexsort((apps[funded], ratio[apps[funded]], rows[funded]))
     f_rows, f_apps = rows[funded][order], apps[funded][order]
-    first = np.flatnonzero(np.r_[True, f_rows[1:] != f_rows[:-1]]) if len(f_rows) else []
-    low = {int(f_rows[k]): int(f_apps[k]) for k in first}
+    starts = np.r_[True, f_rows[1:] != f_rows[:-1]] if len(f_rows) else np.zeros(0, dtype=bool)
+    low = {int(f_rows[k]): int(f_apps[k]) for k in np.flatnonzero(starts)}
     out: dict[str, tuple[int, Marginal | None]] = {}
     for k, info in enumerate(problem.rows):
         if problem.is_cap[k]:

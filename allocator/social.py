@@ -15,14 +15,23 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
+from typing import TypedDict
 
-from .domain import RegionTable
+from .domain import Application, RegionTable
 from .errors import InputError, InputProblem
 
 SOCIAL_BUDGET_EUR: dict[int, int] = {2027: 100_000_000, 2028: 100_000_000}
 """SPUK AZWA: EUR 100M in 2027 and in 2028 (EUR 200M in all), whole euros."""
 
 SOCIAL_COLUMNS = ["region", "year", "amount"]
+
+
+class SocialRow(TypedDict):
+    """A row of social.csv: the social domain's whole euros for one region in one year."""
+
+    region: str
+    year: int
+    amount: int
 
 
 def largest_remainder(total: int, weights: Mapping[str, Fraction | int]) -> dict[str, int]:
@@ -129,12 +138,12 @@ def distribute(
     regions: RegionTable,
     key: Mapping[str, Fraction | int] | None = None,
     budgets: Mapping[int, int] | None = None,
-) -> list[dict[str, object]]:
+) -> list[SocialRow]:
     """social.csv's rows (region, year, amount in whole euros), year by year, regions in the
     table's order. ``key``: weights per region; default: population."""
     weights = dict(key) if key is not None else dict(regions.population)
     budgets = SOCIAL_BUDGET_EUR if budgets is None else budgets
-    rows: list[dict[str, object]] = []
+    rows: list[SocialRow] = []
     for year in sorted(budgets):
         parts = largest_remainder(int(budgets[year]), weights)
         rows += [{"region": r, "year": year, "amount": parts.get(r, 0)} for r in regions.population]
@@ -143,17 +152,14 @@ def distribute(
 
 def per_region(
     regions: RegionTable,
-    rows: list[dict[str, object]],
+    rows: list[SocialRow],
     zvw_by_region: Mapping[str, float] | None = None,
 ) -> list[dict[str, object]]:
     """Per region: the social-domain amount per year and in all, with EUR per inhabitant;
     with ``zvw_by_region`` (euros awarded from the Zvw funds per region) also those and the
     sum of both channels, each per inhabitant too."""
-    years = sorted({int(r["year"]) for r in rows})  # type: ignore[call-overload]
-    amounts: dict[tuple[str, int], int] = {
-        (str(r["region"]), int(r["year"])): int(r["amount"])  # type: ignore[call-overload]
-        for r in rows
-    }
+    years = sorted({r["year"] for r in rows})
+    amounts = {(r["region"], r["year"]): r["amount"] for r in rows}
     out = []
     for region, population in regions.population.items():
         social = sum(amounts.get((region, y), 0) for y in years)
@@ -175,7 +181,9 @@ def per_region(
     return out
 
 
-def zvw_by_region(awards_path: str | Path, applications: list, regions: RegionTable) -> dict:  # type: ignore[type-arg]
+def zvw_by_region(
+    awards_path: str | Path, applications: list[Application], regions: RegionTable
+) -> dict[str, float]:
     """Euros awarded per region from an awards table (national applications left out)."""
     from .verify import read_awards
 

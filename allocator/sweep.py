@@ -18,13 +18,17 @@ import itertools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from .domain import Application, RegionTable, RunOptions, Scenario
 from .errors import InputError, InputProblem
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
 
 MAX_POINTS = 100_000
 """A larger grid is refused (a typo in a step, not a board question)."""
@@ -92,9 +96,10 @@ def parse_values(text: str, key: str) -> list[Any]:
     return values
 
 
-def _check_key(key: str) -> list[str | int]:
-    """The path of a dotted key into the scenario; refused unless it names a scenario key
-    (a dict key for nested ones: theme_budgets.ai, year_budgets.2029, theme_floors.x)."""
+def _check_key(key: str) -> tuple[str, str | int | None]:
+    """The path of a dotted key into the scenario: (scenario key, its sub-key or None);
+    refused unless it names a scenario key (a dict key for nested ones: theme_budgets.ai,
+    year_budgets.2029 (an int), theme_floors.x)."""
     parts = key.split(".")
     field = parts[0]
     if field not in Scenario.model_fields:
@@ -110,10 +115,10 @@ def _check_key(key: str) -> list[str | int]:
         raise _refuse(key, f"{field!r} has no sub-keys")
     if nested and "[int" in annotation:
         try:
-            return [field, int(parts[1])]
+            return field, int(parts[1])
         except ValueError:
             raise _refuse(key, f"{parts[1]!r} is not a year") from None
-    return parts  # type: ignore[return-value]
+    return field, parts[1] if nested else None
 
 
 def parse_set(text: str) -> tuple[str, list[Any]]:
@@ -127,11 +132,10 @@ def parse_set(text: str) -> tuple[str, list[Any]]:
 
 
 def _apply(base: dict[str, Any], key: str, value: Any) -> None:
-    path = _check_key(key)
-    if len(path) == 1:
-        base[key] = value
+    field, sub = _check_key(key)
+    if sub is None:
+        base[field] = value
         return
-    field, sub = path
     inner = dict(base.get(field) or {})
     if value is None:
         inner.pop(sub, None)  # none: no budget under this key
@@ -179,11 +183,25 @@ def grid(base: Scenario, sets: Sequence[tuple[str, list[Any]]]) -> list[Changes]
 
 # --- solving ----------------------------------------------------------------------------
 
-_STATE: dict[str, Any] = {}
+
+@dataclass
+class _Sweep:
+    """What every point of a sweep solves against (per worker process)."""
+
+    applications: list[Application]
+    base: Scenario
+    regions: RegionTable
+    options: RunOptions
 
 
-def _init(applications, base, regions, options) -> None:  # type: ignore[no-untyped-def]
-    _STATE.update(applications=applications, base=base, regions=regions, options=options)
+_STATE: _Sweep | None = None
+
+
+def _init(
+    applications: list[Application], base: Scenario, regions: RegionTable, options: RunOptions
+) -> None:
+    global _STATE
+    _STATE = _Sweep(applications, base, regions, options)
 
 
 def solve_point(changes: Changes) -> dict[str, Any]:
@@ -191,8 +209,10 @@ def solve_point(changes: Changes) -> dict[str, Any]:
     from . import results
     from .engine import allocate
 
-    scenario = variant(_STATE["base"], changes)
-    alloc = allocate(_STATE["applications"], scenario, _STATE["options"], regions=_STATE["regions"])
+    if _STATE is None:
+        raise RuntimeError("sweep: solve_point before _init")
+    scenario = variant(_STATE.base, changes)
+    alloc = allocate(_STATE.applications, scenario, _STATE.options, regions=_STATE.regions)
     summary = results.summary(alloc)
     solved = alloc.result.status.has_solution
     return {
@@ -251,7 +271,7 @@ def run_sweep(
     return [{**point, **row} for point, row in zip(points, found) if row is not None]
 
 
-def _context():  # type: ignore[no-untyped-def]
+def _context() -> BaseContext:
     import multiprocessing
 
     methods = multiprocessing.get_all_start_methods()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -65,7 +66,7 @@ def _fmt(value: object, key: str) -> str:
     return str(value)
 
 
-def print_overview(tables: dict[str, list[dict]], scenario: object) -> None:
+def print_overview(tables: Mapping[str, Sequence[Mapping[str, Any]]], scenario: object) -> None:
     """Each overview table on the terminal, as it will appear in overview.xlsx."""
     console = Console()
     titles = {

@@ -54,11 +54,12 @@ def _optimum_only(rule: str) -> bool:
 def _number(value: object) -> float | None:
     if value is None or value == "":
         return None
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    if not isinstance(value, (str, int, float, Decimal)):  # e.g. a date from an XLSX
         return math.nan
-    return number
+    try:
+        return float(value)
+    except ValueError:
+        return math.nan
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -220,9 +221,10 @@ def verify(
     ]
 
     # every award against every cap, eligible or not; board floors over the eligible ones
-    def theme(a: Application) -> str | None:
+    def theme(a: Application) -> str:
+        """Its model plan's theme, else the one it states; "" (in no theme row) without."""
         plan = plans.get(a.use_case)
-        return plan.theme if plan is not None else a.theme
+        return plan.theme if plan is not None else a.theme or ""
 
     everyone = build_problem(
         applications, scenario, regions, {a.application_id: theme(a) for a in applications}

@@ -38,6 +38,8 @@ class RegionCap(Family):
         for region in sorted(context.regions.population):
             members = np.flatnonzero(context.app_region == region)
             cap = self.cap_eur(scenario, context.regions, region)
+            if cap is None:  # no region_max_factor: the family does not apply
+                return
             problem.add_row(self.info(region), cap, members, problem.cost_eur[members])
 
     def describe(self, entity: str, scenario: Scenario, regions: RegionTable) -> str:

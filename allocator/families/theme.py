@@ -30,7 +30,9 @@ class ThemeBudget(Family):
     sense = "<="
 
     def amounts(self, scenario: Scenario) -> dict[str, float]:
-        return dict(scenario.theme_budgets)
+        """Theme -> its budget in EUR (themes without one left out)."""
+        amounts: dict[str, float] = {t: eur for t, eur in scenario.theme_budgets.items()}
+        return amounts
 
     def applies(self, scenario: Scenario) -> bool:
         return bool(self.amounts(scenario))
@@ -48,7 +50,7 @@ class ThemeBudget(Family):
                     sense=self.sense,
                 )
 
-    def describe(self, entity: str, scenario: Scenario, regions: RegionTable) -> str:
+    def describe(self, entity: str, scenario: Scenario, regions: RegionTable) -> str | None:
         return f"the {THEME_NAMES.get(entity, entity)} theme budget"
 
 

@@ -19,7 +19,9 @@ class ThemeFloor(ThemeBudget):
     sense = ">="
 
     def amounts(self, scenario: Scenario) -> dict[str, float]:
-        return dict(scenario.theme_floors)
+        """Theme -> its floor in EUR (themes without one left out)."""
+        amounts: dict[str, float] = {t: eur for t, eur in scenario.theme_floors.items()}
+        return amounts
 
     def describe(self, entity: str, scenario: Scenario, regions: RegionTable) -> None:
         return None
