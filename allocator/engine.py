@@ -378,12 +378,43 @@ def _reduce(problem: AllocationProblem, model, backend):  # type: ignore[no-unty
     walked = baselines.walk(
         problem, baselines.with_locks(problem, lp_guided_order(problem, model, lp))
     )
-    start = start_vector(model, problem, walked.scale)
-    if not is_feasible(model, start):  # e.g. floors or locks the walk does not know
-        return model, None, lp.objective
+    scale = walked.scale
+    start = start_vector(model, problem, scale)
+    if not is_feasible(model, start):  # e.g. floors or a regional minimum the walk does not know
+        scale = _dived(problem, backend)
+        if scale is None:
+            return model, None, lp.objective
+        start = start_vector(model, problem, scale)
+        if not is_feasible(model, start):
+            return model, None, lp.objective
     bound = dual_bound(model, lp)  # proven, and the LP optimum to round-off
-    reduced, _ = fix_by_reduced_cost(model, problem, bound, float(walked.scale @ problem.fte))
+    reduced, _ = fix_by_reduced_cost(model, problem, bound, float(scale @ problem.fte))
     return reduced, start, bound.value
+
+
+def _dived(problem: AllocationProblem, backend) -> np.ndarray | None:  # type: ignore[no-untyped-def]
+    """Scales of an award set from rounding dives (model/reduce.py) in the model with
+    explicit choice columns, the best of DIVE_UP_FROM; None when every dive fails. A start
+    where the walk breaks a rule it does not know (floors, the regional minimum)."""
+    from .model.mip import build_mip
+    from .model.reduce import relaxation, rounding_dive
+
+    explicit = build_mip(problem)
+    session = backend.lp_session(relaxation(explicit))
+    best, value = None, -np.inf
+    for up_from in DIVE_UP_FROM:
+        session.solve(explicit.col_lb, explicit.col_ub)  # from the root LP each time
+        x = rounding_dive(explicit, session.resolve, up_from)
+        if x is not None and float(explicit.col_obj @ x) > value:
+            best, value = x, float(explicit.col_obj @ x)
+    if best is None:
+        return None
+    return snap_scales(problem, best[explicit.scale_col], explicit.choices(best))
+
+
+DIVE_UP_FROM = (0.5, 0.3)
+"""Rounding dives for the start where the walk's is infeasible: an integer column rounds up
+from this fraction (one dive each, the best kept)."""
 
 
 def _secondary(
