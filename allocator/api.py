@@ -53,9 +53,9 @@ APPLICATION_COLUMNS = [
 
 def read_applications(path: str | Path, scenario: Scenario | None = None) -> pd.DataFrame:
     """Read and check an applications file (CSV or XLSX) into a DataFrame, one row per
-    application, with the file's column names (money in EUR). Raises InputError listing every
-    problem. Region codes are checked against ``scenario``'s region table when given, else
-    when solving."""
+    application, with the file's column names (money in EUR, fte in FTE saved at full
+    scale). Raises InputError listing every problem. Region codes are checked against
+    ``scenario``'s region table when given, else when solving."""
     from .catalog import regions_for
     from .io.inputs import parse_submission
     from .io.tables import read_table
@@ -151,27 +151,44 @@ class Result:
     caps it draws on and the FTE lost if forced in / removed (explain=True)."""
 
     status: str
+    """optimal, feasible, infeasible, no_solution or error (SolveStatus's values)."""
     objective_fte: float | None
+    """Total FTE saved by the award set (None: no award set)."""
     total_awarded: float | None
+    """Total awarded, EUR (None: no award set)."""
     bound: float | None
+    """Proven upper bound on the FTE any award set can save (None: none proven)."""
     gap: float | None
+    """(bound - objective_fte) / bound, a fraction (None without a bound)."""
     message: str
+    """The solver's or the engine's remark (why no award set, where it stopped)."""
     awards: pd.DataFrame
+    """By application_id: status, scale (0-1), awarded_amount (EUR), awarded_fte (FTE),
+    reason, explanation, then the application's own columns (empty: no award set)."""
     shadow_prices: pd.DataFrame
+    """By constraint: fte_per_meur, the FTE one more EUR 1M under that cap would save
+    (empty unless solved with explain=True)."""
     constraints: pd.DataFrame
+    """By constraint: family, limit, used, slack (EUR; a custom row in its own unit)."""
     explanations: pd.DataFrame | None = None
+    """With explain=True, by application_id: binding (the tight rules it draws on, ";"
+    separated), fte_loss_if_forced and fte_loss_if_removed (FTE); else None."""
     _texts: dict[str, str] = field(default_factory=dict, repr=False)
     _alloc: Allocation | None = field(default=None, repr=False)
     _explained: Explanations | None = field(default=None, repr=False)
 
     def explain(self, application_id: str) -> str:
-        """The decision on one application in words (the award sheet's sentence)."""
+        """The decision on one application in words (the award sheet's sentence: amounts in
+        EUR, FTE, and with explain=True what forcing or removing it would cost in FTE).
+        Raises KeyError for an id that is not in the result."""
         if application_id not in self._texts:
             raise KeyError(f"no application {application_id!r} in this result")
         return self._texts[application_id]
 
     def write(self, out_dir: str | Path, xlsx: bool = True) -> list[Path]:
-        """Write the files of ``allocator solve`` (awards.csv, summary.json ...) to out_dir."""
+        """Write the files of ``allocator solve`` (summary.json, awards.csv, awards.xlsx
+        unless ``xlsx`` is False; with explain=True also shadow_prices.csv, explanations.csv
+        and cards.md) to ``out_dir``, replacing what is there as one set; the paths written."""
         from .run_output import write_run
 
         assert self._alloc is not None
@@ -191,9 +208,14 @@ def solve(
     workers: int | None = None,
 ) -> Result:
     """Solve one scenario: ``method`` optimal, fcfs or greedy; ``explain`` adds shadow prices
-    and per-application explanations (re-solves; method optimal with a proven optimum only).
-    ``extra_constraints(m)`` adds constraints (model/custom.py). Raises InputError for bad
-    applications, a bad scenario or a malformed custom constraint."""
+    (FTE per EUR 1M) and per-application explanations (re-solves; method optimal with a
+    proven optimum only). ``applications``: a DataFrame (read_applications, or edited: it is
+    checked exactly as a file) or a path; ``scenario``: a Scenario or a YAML path.
+    ``extra_constraints(m)`` adds constraints (see ConstraintBuilder). ``solver``: a backend
+    name (default: the fastest measured); ``time_limit``: seconds for the run; ``gap``: the
+    relative MIP gap counted as optimal (a fraction); ``workers``: processes for the
+    re-solves of explain (default: all cores). Raises InputError for bad applications, a bad
+    scenario or a malformed custom constraint."""
     from .backends import DEFAULT_SOLVER
     from .engine import allocate
 
@@ -287,7 +309,9 @@ def compare(
     scenarios: Sequence[Scenario | str | Path], applications: pd.DataFrame | str | Path
 ) -> pd.DataFrame:
     """The rows of compare.csv (CONTRACT.md, "Scenario comparison"): every scenario solved
-    (method optimal), plus fcfs and greedy under the first. A scenario given as a path is
+    (method optimal), plus fcfs and greedy under the first; one row per run with status,
+    objective_fte (FTE), total_awarded and the theme:, year: and region: columns (EUR), and
+    the Gini of awarded FTE per inhabitant over the regions. A scenario given as a path is
     named by its file stem, one given as an object by its ``name``."""
     from .comparison import compare_runs
 

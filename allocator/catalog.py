@@ -41,7 +41,8 @@ def _resource(package: str, name: str) -> Path:
 
 @cache
 def model_plans() -> dict[str, ModelPlan]:
-    """The 16 national model plans, by use-case id."""
+    """The 16 national model plans, by use-case id (``ModelPlan``: theme, sectors, payment
+    milestones as shares of a year's cost, and the indicative FTE per EUR 1M)."""
     plans = {}
     for entry in sorted(_package_dir("allocator.plans").glob("*.yaml")):
         if entry.is_file():
@@ -52,7 +53,8 @@ def model_plans() -> dict[str, ModelPlan]:
 
 @cache
 def shipped_regions(name: str = DEFAULT_REGION_TABLE) -> RegionTable:
-    """A shipped region table: 'provinces' (CBS 2024, default) or 'ggd' (CBS/RIVM 2021)."""
+    """A shipped region table: 'provinces' (CBS 2024, default) or 'ggd' (CBS/RIVM 2021);
+    ``population`` in inhabitants per region code."""
     from .io.inputs import load_regions
 
     if name not in SHIPPED_REGION_TABLES:
@@ -78,7 +80,8 @@ def sample_applications_path() -> Path:
 
 
 def regions_for(scenario: Scenario) -> RegionTable:
-    """The scenario's region table: its own file if it names one, else the shipped default."""
+    """The scenario's region table: its own file if it names one, else the shipped default
+    (provinces); population in inhabitants per region code."""
     from .io.inputs import load_regions
 
     if scenario.regions is None:

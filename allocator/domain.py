@@ -154,7 +154,8 @@ class ModelPlan(BaseModel):
 
 
 class Application(BaseModel):
-    """One application (aanvraag) as submitted. Costs are one-off costs at full scale, in EUR."""
+    """One application (aanvraag) as submitted. Costs are one-off costs at full scale, in EUR
+    (per year); ``fte`` is the FTE (full-time equivalents) it saves at full scale."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -165,12 +166,12 @@ class Application(BaseModel):
     )
 
     application_id: str = Field(min_length=1, description="unique id")
-    title: str = ""
+    title: str = Field("", description="the application's title")
     use_case: str = Field(min_length=1, description="id of a model plan; decides the theme")
     theme: str | None = Field(None, description="if given, must match the use case's theme")
-    sector: Sector | None = None
+    sector: Sector | None = Field(None, description="care sector: msz, vvt, ggz, huisartsenzorg")
     region: str = Field(min_length=1, description="region code, or NL for a national one")
-    lead_insurer: str = ""
+    lead_insurer: str = Field("", description="the health insurer leading the application")
     parties: Annotated[int, BeforeValidator(_not_bool)] = Field(
         ge=1, description="number of cooperating parties"
     )
@@ -221,7 +222,7 @@ class Application(BaseModel):
 
 
 class RegionTable(BaseModel):
-    """Region codes with population; p_r = population_r / total population."""
+    """Region codes with population (inhabitants); p_r = population_r / total population."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -247,11 +248,13 @@ class RegionTable(BaseModel):
 
 
 class Scenario(BaseModel):
-    """A board scenario: the budget rules an allocation must respect (CONTRACT.md)."""
+    """A board scenario: the budget rules an allocation must respect (CONTRACT.md). Money
+    (ceiling, budgets, caps, floors) in EUR; ``impact_bar`` in FTE per EUR 1M; the region
+    factors are multiples of a region's population share. The fields are the YAML keys."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    name: str = "scenario"
+    name: str = Field("scenario", description="a label (compare names a run by its file stem)")
     ceiling: ScenarioEUR = Field(gt=0, description="total over all years, EUR")
     theme_budgets: dict[Theme, ScenarioEUR] = Field(
         default_factory=dict, description="cap per theme; absent = none"
@@ -330,7 +333,9 @@ class Scenario(BaseModel):
 
 
 class Method(str, enum.Enum):
-    """How awards are chosen."""
+    """How awards are chosen: ``optimal`` (the most FTE under every rule, solved to proven
+    optimality), ``fcfs`` (first come, first served by submitted_at) or ``greedy`` (by FTE
+    per EUR 1M); the last two are the baselines."""
 
     optimal = "optimal"
     fcfs = "fcfs"
@@ -338,7 +343,10 @@ class Method(str, enum.Enum):
 
 
 class SolveStatus(str, enum.Enum):
-    """Our own status; no backend's codes leak past the solver layer."""
+    """Our own status; no backend's codes leak past the solver layer: ``optimal`` (proven
+    within the gap), ``feasible`` (an award set, optimality not proven: see bound and gap),
+    ``infeasible`` (the rules contradict each other), ``no_solution`` (stopped before any award
+    set) or ``error`` (the solver failed, or its answer broke a rule)."""
 
     optimal = "optimal"
     feasible = "feasible"  # a solution, optimality not proven (time limit); see bound and gap
@@ -348,6 +356,7 @@ class SolveStatus(str, enum.Enum):
 
     @property
     def has_solution(self) -> bool:
+        """Is there an award set (optimal or feasible)?"""
         return self in (SolveStatus.optimal, SolveStatus.feasible)
 
 
@@ -372,13 +381,16 @@ class Award(BaseModel):
 
 
 class RunOptions(BaseModel):
-    """All options of one run, in one object."""
+    """All options of one run, in one object: ``time_limit_s`` in seconds, ``mip_rel_gap`` a
+    fraction of the proven bound (1e-7: optimal to a ten-millionth of the FTE)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    method: Method = Method.optimal
+    method: Method = Field(Method.optimal, description="optimal, or a baseline (fcfs, greedy)")
     solver: str = Field("highs", description="backend name, see allocator.backends")
-    time_limit_s: float | None = Field(None, gt=0, description="solver wall-clock limit")
+    time_limit_s: float | None = Field(
+        None, gt=0, description="wall-clock limit of the run, seconds; None: none"
+    )
     mip_rel_gap: float = Field(
         1e-7, ge=0, lt=1, description="relative gap at which a solution counts as optimal"
     )
@@ -391,18 +403,21 @@ class RunOptions(BaseModel):
 
 
 class SolveResult(BaseModel):
-    """What a run produced; read ``status`` before anything else."""
+    """What a run produced; read ``status`` before anything else. FTE in full-time
+    equivalents, money in EUR, ``gap`` a fraction of the bound, timings in seconds."""
 
-    method: Method
+    method: Method = Field(description="how the awards were chosen")
     solver: str | None = Field(None, description="backend used (optimal method only)")
-    status: SolveStatus
+    status: SolveStatus = Field(description="whether there is an award set, and how good")
     objective_fte: float | None = Field(None, description="total awarded FTE")
-    total_awarded_eur: float | None = None
+    total_awarded_eur: float | None = Field(None, description="total awarded, EUR")
     bound: float | None = Field(None, description="proven upper bound on the FTE")
     gap: float | None = Field(None, description="relative gap (bound - objective) / bound")
-    awards: list[Award] = Field(default_factory=list)
-    timings_s: dict[str, float] = Field(default_factory=dict)
-    message: str = ""
+    awards: list[Award] = Field(
+        default_factory=list, description="the decision on every application (input order)"
+    )
+    timings_s: dict[str, float] = Field(default_factory=dict, description="seconds per step")
+    message: str = Field("", description="why there is no award set, or where the run stopped")
     conflicts: list[str] = Field(
         default_factory=list,
         description="infeasible scenario: the rules that conflict, each with its amount",

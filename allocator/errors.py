@@ -26,13 +26,17 @@ class InputProblem:
 
 
 class InputError(Exception):
-    """Raised with every problem found in the inputs, not just the first."""
+    """Raised with every problem found in the inputs, not just the first: ``problems`` lists
+    them (file, reason, spreadsheet row, column, value); ``render()`` is the text the command
+    line prints."""
 
     def __init__(self, problems: list[InputProblem]):
         self.problems = list(problems)
         super().__init__(self.render())
 
     def render(self, limit: int | None = None) -> str:
+        """Every problem on a line of its own under a count; ``limit``: at most this many
+        lines, then how many more there are."""
         shown = self.problems if limit is None else self.problems[:limit]
         lines = [f"{len(self.problems)} problem(s) in the input:"]
         lines += [f"  - {p}" for p in shown]

@@ -207,7 +207,9 @@ def summary(alloc: Allocation) -> Row:
 
 
 def awards_frame(alloc: Allocation) -> pd.DataFrame:
-    """The awards table as a pandas DataFrame indexed by application_id (for notebooks)."""
+    """The awards table as a pandas DataFrame indexed by application_id (for notebooks):
+    status, scale (0-1), awarded_amount and requested_amount in EUR, awarded_fte in FTE,
+    reason, then the application's own columns."""
     import pandas as pd
 
     return pd.DataFrame(awards_rows(alloc)).set_index("application_id")

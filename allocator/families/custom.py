@@ -56,7 +56,16 @@ class CustomConstraintError(ValueError):
 
 
 class ConstraintBuilder:
-    """What ``extra_constraints(m)`` sees: the eligible applications and add_constraint."""
+    """What ``extra_constraints(m)`` sees: ``m.applications``, the eligible applications, and
+    ``m.add_constraint``. A constraint's unit is its own: with coefficients in EUR (e.g.
+    ``total_cost``) the row is a money row, its limit, use and slack in EUR and its shadow
+    price in FTE per EUR 1M more of ``rhs``."""
+
+    applications: pd.DataFrame
+    """The eligible applications, indexed by application_id: the input columns (money in
+    EUR, fte in FTE at full scale) and ``total_cost`` (EUR, all years at full scale)."""
+    added: list[str]
+    """The names of the constraints added so far, in order."""
 
     def __init__(self, problem: AllocationProblem, applications: pd.DataFrame) -> None:
         self._problem = problem
@@ -67,8 +76,11 @@ class ConstraintBuilder:
     def add_constraint(
         self, name: str, coefficients: Mapping[str, float], sense: str, rhs: float
     ) -> None:
-        """Add ``sum coefficients[id] * s_id <sense> rhs`` (coefficients: application_id ->
-        number, e.g. EUR; sense ``<=``, ``>=`` or ``==``). Raises CustomConstraintError."""
+        """Add ``sum coefficients[id] * s_id <sense> rhs`` over the scales s (0-1) of the
+        eligible applications: ``coefficients`` maps application_id -> number (e.g. its cost in
+        EUR: the sum is then euros awarded), ``rhs`` in the same unit, ``sense`` ``<=``, ``>=``
+        or ``==`` (a cap ``name`` and a floor ``name:min``). Raises CustomConstraintError
+        (an InputError through solve) for a bad name, sense or number or an unknown id."""
         problem = self._problem
         where = f"custom constraint {name!r}"
         if not isinstance(name, str) or not NAME.match(name):

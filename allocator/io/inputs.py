@@ -41,7 +41,8 @@ _APPLICATIONS = TypeAdapter(list[Application])
 
 @dataclass(frozen=True)
 class Submission:
-    """A validated applications file."""
+    """A validated applications file: its applications (money in EUR, fte in FTE), the
+    cost_YYYY years it has, the columns it ignored and its warnings."""
 
     file: str
     applications: list[Application]
@@ -54,7 +55,9 @@ class Submission:
 def load_submission(
     path: str | Path, regions: RegionTable, years: Sequence[int] | None = None
 ) -> Submission:
-    """Read and validate an applications file (CSV or XLSX) against the contract.
+    """Read and validate an applications file (CSV or XLSX) against the contract: the
+    ``Submission``'s applications carry costs in EUR (per year, at full scale) and fte in
+    FTE saved at full scale. Raises InputError listing every bad row and field.
 
     ``years``: the funding years of the scenario (``scenario.years``); a funded year without
     its ``cost_YYYY`` column is then an input error (it would read as zero costs)."""
@@ -350,7 +353,8 @@ def _time_zone_problems(
 
 
 def load_regions(path: str | Path, name: str | None = None) -> RegionTable:
-    """Read a region table (columns region,population; more allowed)."""
+    """Read a region table (columns region,population in inhabitants, optionally name; more
+    allowed). Raises InputError listing every bad row."""
     table = read_table(path, expect=("region", "population"))
     problems = [
         InputProblem(table.file, "required column is missing", 1, c)
