@@ -219,11 +219,12 @@ def solve(
     quiet: bool,
 ) -> None:
     """Select and scale applications; write awards.csv, awards.xlsx and summary.json to OUT."""
-    from . import history
+    from . import history, progress
     from .backends import DEFAULT_SOLVER
     from .domain import RunOptions, SolveStatus
     from .engine import Deadline, allocate
     from .run_output import write_run
+    from .terminal_progress import run_status
 
     deadline = Deadline(time_limit)
     t0 = time.perf_counter()
@@ -237,10 +238,14 @@ def solve(
         )
         if explain and method != "optimal":
             raise click.UsageError("--explain works with --method optimal only")
-        scen, regions, submission = _load(applications, scenario)
-        t_read = time.perf_counter()
-        deadline.check("reading the input files")
-        alloc = allocate(submission.applications, scen, options, regions=regions, deadline=deadline)
+        with run_status(quiet):  # a status line on a terminal once it takes > 2 s
+            progress.phase("reading the input files")
+            scen, regions, submission = _load(applications, scenario)
+            t_read = time.perf_counter()
+            deadline.check("reading the input files")
+            alloc = allocate(
+                submission.applications, scen, options, regions=regions, deadline=deadline
+            )
         explanations = None
         if explain and alloc.result.status is not SolveStatus.optimal:
             click.echo(
@@ -253,7 +258,9 @@ def solve(
             explanations = _explain(alloc, workers, quiet, deadline)
             alloc.timings_s["explain"] = time.perf_counter() - t_ex
         t_solve = time.perf_counter()
-        write_run(alloc, out, xlsx=xlsx, explanations=explanations)
+        with run_status(quiet):
+            progress.phase("writing the award files")
+            write_run(alloc, out, xlsx=xlsx, explanations=explanations)
     except InputError as exc:
         _fail_input(exc)
     except SolverUnavailable as exc:

@@ -9,10 +9,11 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import baselines
+from . import baselines, progress
 from .backends.base import RawSolution
 from .catalog import model_plans, regions_for
 from .domain import (
@@ -31,6 +32,10 @@ from .eligibility import check_all
 from .feasibility import euro_sum, feasibility_problems, snap_scales, whole_cents
 from .model.problem import AllocationProblem, build_problem
 from .reasons import optimal_reasons
+
+if TYPE_CHECKING:
+    from .backends.base import Backend
+    from .model.mip import LinearModel
 
 DEFAULT_GAP = RunOptions.model_fields["mip_rel_gap"].default
 """The relative gap of an exact solve (1e-7). At it a backend's word "optimal" is taken as
@@ -141,12 +146,13 @@ def allocate(
     regions = regions if regions is not None else regions_for(scenario)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    progress.phase("checking eligibility and building the budget rows")
     reasons = check_all(applications, scenario, plans)
     lock_conflicts = _check_locks(applications, scenario, reasons)
     if given:
         deadline.check("checking eligibility")
     eligible = [a for a in applications if not reasons[a.application_id]]
-    themes = {a.application_id: plans[a.use_case].theme for a in eligible}
+    themes: dict[str, str] = {a.application_id: plans[a.use_case].theme for a in eligible}
     problem = build_problem(eligible, scenario, regions, themes)
     if extra_rows is not None:
         extra_rows(problem, sorted(eligible, key=lambda a: a.application_id))
@@ -154,6 +160,8 @@ def allocate(
     if given:
         deadline.check("building the budget rows")
 
+    notes: dict[int, str]
+    extra: dict[str, Any]
     if lock_conflicts:
         status, scale, notes = SolveStatus.infeasible, None, {}
         extra = {"conflicts": lock_conflicts, "message": "the board's locks cannot hold"}
@@ -216,12 +224,12 @@ def _check_locks(
     ]
 
 
-def _optimal(  # type: ignore[no-untyped-def]
+def _optimal(
     problem: AllocationProblem,
     options: RunOptions,
     timings: dict[str, float],
     deadline: Deadline | None = None,
-):
+) -> tuple[SolveStatus, np.ndarray | None, dict[int, str], dict[str, Any]]:
     from .backends import Feature, get_backend
     from .model.mip import build_mip
 
@@ -229,6 +237,7 @@ def _optimal(  # type: ignore[no-untyped-def]
     if problem.n == 0:
         return SolveStatus.optimal, np.zeros(0), {}, {"bound": 0.0, "solver": options.solver}
     t0 = time.perf_counter()
+    progress.phase(f"building the model ({problem.n:,} eligible applications)")
     backend = get_backend(options.solver)
     model = build_mip(problem, semicontinuous=Feature.SEMICONTINUOUS in backend.features)
     timings["build"] = time.perf_counter() - t0
@@ -236,6 +245,7 @@ def _optimal(  # type: ignore[no-untyped-def]
     t1 = time.perf_counter()
     start, lp_bound = None, None
     if options.reduce and {Feature.LP_DUALS, Feature.WARM_START} <= backend.features:
+        progress.phase("reducing the model (LP relaxation, start)")
         model, start, lp_bound = _reduce(problem, model, backend)
     timings["reduce"] = time.perf_counter() - t1
     t2 = time.perf_counter()
@@ -244,12 +254,17 @@ def _optimal(  # type: ignore[no-untyped-def]
         raw = RawSolution(SolveStatus.feasible, start, objective, None)
     else:
         deadline.check("reducing the model (LP relaxation)")
+        progress.phase(f"solving ({backend.name})", unit="FTE")
         raw = backend.solve(model, deadline.solver_options(options), start=start)
     timings["solve"] = time.perf_counter() - t2
     raw, lp_bound = _honest(raw, backend, model, options, lp_bound, deadline)
     if deadline.expired() and raw.status is SolveStatus.no_solution:
         raise TimeUp("solving", deadline.limit_s or 0.0, deadline.elapsed())
-    extra = {"bound": _valid_bound(raw, lp_bound), "solver": backend.name, "message": raw.message}
+    extra: dict[str, Any] = {
+        "bound": _valid_bound(raw, lp_bound),
+        "solver": backend.name,
+        "message": raw.message,
+    }
     if deadline.expired() and raw.status.has_solution:
         extra["message"] = _joined(
             f"time limit of {deadline.limit_s:g} s reached while solving", raw.message
@@ -307,7 +322,14 @@ def _joined(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
 
 
-def _honest(raw: RawSolution, backend, model, options: RunOptions, lp_bound, deadline):  # type: ignore[no-untyped-def]
+def _honest(
+    raw: RawSolution,
+    backend: Backend,
+    model: LinearModel,
+    options: RunOptions,
+    lp_bound: float | None,
+    deadline: Deadline,
+) -> tuple[RawSolution, float | None]:
     """The backend's answer with a status the bounds prove, and the LP bound if one was
     worked out here. ``optimal`` stays only where the gap to a proven bound is within
     options.mip_rel_gap; at the default gap a backend's own word "optimal" is the proof
@@ -346,7 +368,7 @@ def _within(raw: RawSolution, bound: float, options: RunOptions) -> bool:
     return gap <= options.mip_rel_gap + GAP_SLACK or bound - raw.objective <= 1e-6
 
 
-def _lp_bound(backend, model) -> float | None:  # type: ignore[no-untyped-def]
+def _lp_bound(backend: Backend, model: LinearModel) -> float | None:
     """A proven bound from the LP relaxation: the backend's own LP duals, else those of an
     installed backend that gives LP duals (any duals prove a bound: weak duality)."""
     from .backends import Feature, _backend_class, solver_names
@@ -361,7 +383,9 @@ def _lp_bound(backend, model) -> float | None:  # type: ignore[no-untyped-def]
     return None
 
 
-def _reduce(problem: AllocationProblem, model, backend):  # type: ignore[no-untyped-def]
+def _reduce(
+    problem: AllocationProblem, model: LinearModel, backend: Backend
+) -> tuple[LinearModel, np.ndarray | None, float | None]:
     """LP relaxation -> LP-guided walk as a start -> reduced-cost fixing (model/reduce.py)."""
     from .model.reduce import (
         dual_bound,
@@ -381,10 +405,10 @@ def _reduce(problem: AllocationProblem, model, backend):  # type: ignore[no-unty
     scale = walked.scale
     start = start_vector(model, problem, scale)
     if not is_feasible(model, start):  # e.g. floors or a regional minimum the walk does not know
-        scale = _dived(problem, backend)
-        if scale is None:
+        dived = _dived(problem, backend)
+        if dived is None:
             return model, None, lp.objective
-        start = start_vector(model, problem, scale)
+        scale, start = dived, start_vector(model, problem, dived)
         if not is_feasible(model, start):
             return model, None, lp.objective
     bound = dual_bound(model, lp)  # proven, and the LP optimum to round-off
@@ -392,7 +416,7 @@ def _reduce(problem: AllocationProblem, model, backend):  # type: ignore[no-unty
     return reduced, start, bound.value
 
 
-def _dived(problem: AllocationProblem, backend) -> np.ndarray | None:  # type: ignore[no-untyped-def]
+def _dived(problem: AllocationProblem, backend: Backend) -> np.ndarray | None:
     """Scales of an award set from rounding dives (model/reduce.py) in the model with
     explicit choice columns, the best of DIVE_UP_FROM; None when every dive fails. A start
     where the walk breaks a rule it does not know (floors, the regional minimum)."""
@@ -418,8 +442,12 @@ from this fraction (one dive each, the best kept)."""
 
 
 def _secondary(
-    problem: AllocationProblem, scale: np.ndarray, fte: float, backend, options: RunOptions
-) -> np.ndarray:  # type: ignore[no-untyped-def]
+    problem: AllocationProblem,
+    scale: np.ndarray,
+    fte: float,
+    backend: Backend,
+    options: RunOptions,
+) -> np.ndarray:
     """Optimise the scenario's secondary objectives in order, keeping the FTE optimum."""
     from .model.mip import build_mip
     from .model.reduce import start_vector
@@ -441,6 +469,7 @@ def _secondary(
         x = fill_start(model, x, problem, problem.app_region)
         obj = np.zeros(model.num_cols)
         obj[cols] = weights
+        progress.phase(f"secondary objective: {objective}")
         stage = backend.solve(replace(model, col_obj=obj), options, start=x)
         if stage.status is not SolveStatus.optimal or stage.values is None:
             return scale  # keep the primary optimum as it was
@@ -453,7 +482,9 @@ def _secondary(
     return scale
 
 
-def _fixed_for_keep(model, problem: AllocationProblem, backend, keep_fte: float):  # type: ignore[no-untyped-def]
+def _fixed_for_keep(
+    model: LinearModel, problem: AllocationProblem, backend: Backend, keep_fte: float
+) -> LinearModel:
     """``model`` with the applications that no award set worth at least ``keep_fte`` FTE can
     fund fixed at 0 (and those every such set funds kept chosen): reduced-cost fixing against
     the model's own LP relaxation (model/reduce.py). Exact, since every secondary stage keeps
@@ -470,7 +501,7 @@ def _fixed_for_keep(model, problem: AllocationProblem, backend, keep_fte: float)
     return fixed
 
 
-def _valid_bound(raw, lp_bound: float | None) -> float | None:  # type: ignore[no-untyped-def]
+def _valid_bound(raw: RawSolution, lp_bound: float | None) -> float | None:
     """A proven upper bound on the FTE, or None when none is known.
 
     A solver stopped before its root node may report its incumbent as "bound" (HiGHS does);
@@ -478,11 +509,13 @@ def _valid_bound(raw, lp_bound: float | None) -> float | None:  # type: ignore[n
     objective (always valid) is used instead. Of two valid bounds the lower one is kept.
     """
     bound = raw.bound
-    stopped = raw.status is SolveStatus.feasible and raw.objective is not None
+    objective = raw.objective
+    stopped = raw.status is SolveStatus.feasible and objective is not None
     if (
         stopped
         and bound is not None
-        and bound <= raw.objective + 1e-9 * max(1.0, abs(raw.objective))
+        and objective is not None
+        and bound <= objective + 1e-9 * max(1.0, abs(objective))
     ):
         bound = None
     candidates = [b for b in (bound, lp_bound) if b is not None]
@@ -497,7 +530,7 @@ def _result(
     notes: dict[int, str],
     status: SolveStatus,
     options: RunOptions,
-    extra: dict,
+    extra: dict[str, Any],
 ) -> SolveResult:
     solver = extra.get("solver") if options.method is Method.optimal else None
     if scale is None:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import importlib.util
+import math
 import os
 import sys
 from collections.abc import Iterator
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import progress
 from ..domain import RunOptions, SolveStatus
-from ..model.mip import LinearModel
+from ..model.mip import CONTINUOUS, LinearModel
 from ..solution import LpSolution
 from .base import FEASIBILITY_TOL, Backend, Feature, LpSession, RawSolution, SolverFailed
 
@@ -43,7 +45,8 @@ class HighsBackend(Backend):
     def solve(
         self, model: LinearModel, options: RunOptions, start: np.ndarray | None = None
     ) -> RawSolution:
-        return _run(_load_mip(model, options), start)
+        report = progress.active() and bool(np.any(model.col_kind != CONTINUOUS))
+        return _run(_load_mip(model, options), start, report)
 
     def solve_small(
         self,
@@ -168,10 +171,13 @@ def _lp_solution(h: Highs, highspy: ModuleType) -> LpSolution | None:
     )
 
 
-def _run(h: Highs, start: np.ndarray | None) -> RawSolution:
-    """Run HiGHS on its loaded model, from ``start`` if given, and map the outcome."""
+def _run(h: Highs, start: np.ndarray | None, report: bool = False) -> RawSolution:
+    """Run HiGHS on its loaded model, from ``start`` if given, and map the outcome;
+    ``report``: send the MIP's incumbent and bound to allocator.progress while it runs."""
     import highspy
 
+    if report:
+        h.cbMipInterrupt.subscribe(_report_mip)
     with _silence_stdout():  # HiGHS 1.12 printf()s a debug line for some new solutions
         if start is not None:
             solution = highspy.HighsSolution()
@@ -180,6 +186,13 @@ def _run(h: Highs, start: np.ndarray | None) -> RawSolution:
             h.setSolution(solution)
         h.run()
     return _result(h, highspy)
+
+
+def _report_mip(event: Any) -> None:  # highspy's HighsCallbackEvent
+    """HiGHS's MIP interrupt callback: its incumbent and bound (FTE) to allocator.progress."""
+    data = event.data_out
+    best, bound = float(data.mip_primal_bound), float(data.mip_dual_bound)
+    progress.mip(best if math.isfinite(best) else None, bound if math.isfinite(bound) else None)
 
 
 _LIBC = ctypes.CDLL(None)

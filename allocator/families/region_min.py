@@ -36,12 +36,15 @@ class RegionMinimum(Family):
 
     def build(self, problem: AllocationProblem, scenario: Scenario, context: BuildContext) -> None:
         """problem.region_minimums: (region, factor * p_r, member app indices)."""
+        factor = scenario.region_min_factor
+        if factor is None:
+            return
         never = never_fundable(problem)
         regions = context.regions
         for region in sorted(regions.population):
             members = np.flatnonzero((context.app_region == region) & ~never)
             if len(members):
-                share = scenario.region_min_factor * regions.share(region)
+                share = factor * regions.share(region)
                 problem.region_minimums.append((region, share, members))
 
     def extend_mip(

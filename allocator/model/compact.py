@@ -40,7 +40,7 @@ class Restricted:
         return full
 
     def shrink(self, full: np.ndarray) -> np.ndarray:
-        return full[self.cols]
+        return np.asarray(full[self.cols])
 
 
 def restrict(model: LinearModel, col_lb: np.ndarray, col_ub: np.ndarray) -> Restricted | None:

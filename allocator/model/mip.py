@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..families import FAMILIES
 from .problem import AllocationProblem, ConstraintInfo, never_fundable
@@ -50,12 +51,14 @@ class LinearModel:
 
     @property
     def col_integer(self) -> np.ndarray:
-        return self.col_kind == INTEGER
+        return np.asarray(self.col_kind == INTEGER)
 
     def choices(self, values: np.ndarray) -> np.ndarray:
         """z_i per application from a solution vector."""
         z = values[self.choice_col]
-        return np.where(self.semicontinuous, (values[self.scale_col] > 1e-9).astype(float), z)
+        return np.asarray(
+            np.where(self.semicontinuous, (values[self.scale_col] > 1e-9).astype(float), z)
+        )
 
     @property
     def num_cols(self) -> int:
@@ -69,7 +72,9 @@ class LinearModel:
         """A x: the value of every row at the column vector ``x``."""
         return np.bincount(self.a_row, weights=self.a_val * x[self.a_col], minlength=self.num_rows)
 
-    def with_columns(self, names: list[str], lb, ub, kind) -> tuple[LinearModel, np.ndarray]:  # type: ignore[no-untyped-def]
+    def with_columns(
+        self, names: list[str], lb: ArrayLike, ub: ArrayLike, kind: ArrayLike
+    ) -> tuple[LinearModel, np.ndarray]:
         """A copy with columns appended (objective 0); returns it and the new indices."""
         k = len(names)
         model = replace(
@@ -82,7 +87,15 @@ class LinearModel:
         )
         return model, self.num_cols + np.arange(k)
 
-    def with_rows(self, infos: list[ConstraintInfo], lb, ub, a_row, a_col, a_val) -> LinearModel:  # type: ignore[no-untyped-def]
+    def with_rows(
+        self,
+        infos: list[ConstraintInfo],
+        lb: ArrayLike,
+        ub: ArrayLike,
+        a_row: ArrayLike,
+        a_col: ArrayLike,
+        a_val: ArrayLike,
+    ) -> LinearModel:
         """A copy with rows appended; ``a_row`` counts from 0 within the new rows."""
         return replace(
             self,
@@ -120,7 +133,15 @@ class _Rows:
     a_col: list[np.ndarray]
     a_val: list[np.ndarray]
 
-    def add(self, infos, lb, ub, a_row, a_col, a_val) -> None:  # type: ignore[no-untyped-def]
+    def add(
+        self,
+        infos: list[ConstraintInfo],
+        lb: ArrayLike,
+        ub: ArrayLike,
+        a_row: ArrayLike,
+        a_col: ArrayLike,
+        a_val: ArrayLike,
+    ) -> None:
         """Append rows; ``a_row`` counts from 0 within this block."""
         first = len(self.info)
         self.info += infos

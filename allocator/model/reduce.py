@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..solution import LpSolution
 from .mip import CONTINUOUS, INTEGER, MONEY_UNIT_EUR, SEMICONTINUOUS, LinearModel
 from .problem import AllocationProblem
 
@@ -27,14 +28,6 @@ SCALE_ROOM_REL = 1e-6
 """Extra room (relative to D) for the limits on a continuous scale (still exact: a looser
 limit). Without it a limit lies within the solver's gap tolerance of 1 (e.g. s >= 0.99999997)
 and the solver may stop there instead of at 1."""
-
-
-@dataclass(frozen=True)
-class LpSolution:
-    objective: float
-    values: np.ndarray
-    reduced_costs: np.ndarray
-    row_duals: np.ndarray
 
 
 def relaxation(model: LinearModel) -> LinearModel:
@@ -91,7 +84,7 @@ class DualBound:
     gain: np.ndarray
 
     def cost(self, col: np.ndarray, v: np.ndarray | float) -> np.ndarray:
-        return self.gain[col] - self.reduced_costs[col] * v
+        return np.asarray(self.gain[col] - self.reduced_costs[col] * v)
 
 
 def dual_bound(model: LinearModel, lp: LpSolution) -> DualBound:
