@@ -101,6 +101,12 @@ def _build(mb: ModuleType, model: LinearModel, integer: np.ndarray) -> Model:
 
 
 SCIP_RELATIVE_FEASTOL = 1e-9
+SCIP_EPSILONS = (1e-11, 1e-9)
+"""numerics/epsilon and numerics/sumepsilon: SCIP's defaults (1e-9, 1e-6) are meant for
+feastol 1e-6. With feastol 1e-9 and sumepsilon left at 1e-6, SCIP 9 (OR-Tools 9.15) called an
+award set of 38,520.2 FTE optimal, bound included, where 38,522.3 FTE is feasible (verified;
+HiGHS, CBC agree): a 1,000-application shape of issue 13's family, tests/test_shapes_exact.py.
+Kept as epsilon <= sumepsilon <= feastol."""
 
 
 class OrToolsScipBackend(_OrToolsBackend):
@@ -115,6 +121,9 @@ class OrToolsScipBackend(_OrToolsBackend):
                 "limits/absgap = 1e-9",
                 # SCIP's tolerance is relative to the row's size: 1e-9 of EUR 600M is EUR 0.6
                 f"numerics/feastol = {SCIP_RELATIVE_FEASTOL!r}",
+                # ... and its other tolerances below it (SCIP_EPSILONS)
+                f"numerics/epsilon = {SCIP_EPSILONS[0]!r}",
+                f"numerics/sumepsilon = {SCIP_EPSILONS[1]!r}",
                 f"parallel/maxnthreads = {options.threads}",
                 "randomization/randomseedshift = 0",
             ]
