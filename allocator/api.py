@@ -224,7 +224,7 @@ def solve(
     options = RunOptions(
         method=method, solver=solver or DEFAULT_SOLVER, time_limit_s=time_limit, mip_rel_gap=gap
     )
-    alloc = allocate(apps, sc, options, extra_rows=_extra_rows(extra_constraints))
+    alloc = allocate(apps, sc, options, extra_rows=extra_rows_for(extra_constraints))
     explained = None
     if explain:
         from .domain import SolveStatus
@@ -239,7 +239,10 @@ def solve(
     return _result(alloc, explained)
 
 
-def _extra_rows(fn: Callable[[ConstraintBuilder], None] | None) -> Any:
+def extra_rows_for(fn: Callable[[ConstraintBuilder], None] | None) -> Any:
+    """The engine's ``extra_rows`` hook for ``extra_constraints``: ``fn`` run on a
+    ConstraintBuilder over the eligible applications (the command line's --constraints too);
+    a malformed constraint is an InputError naming it."""
     if fn is None:
         return None
     from .model.custom import ConstraintBuilder, CustomConstraintError

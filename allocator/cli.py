@@ -203,6 +203,13 @@ def main() -> None:
 @click.option(
     "--workers", type=int, default=None, help="processes for --explain (default: all cores)"
 )
+@click.option(
+    "--constraints",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="a Python file defining constraints(m), your own constraints (README, 'Python "
+    "API'); the file is EXECUTED as code: run only files you trust",
+)
 @click.option("--quiet", "-q", is_flag=True, help="no summary table")
 def solve(
     applications: str | None,
@@ -216,11 +223,15 @@ def solve(
     xlsx: bool,
     explain: bool,
     workers: int | None,
+    constraints: str | None,
     quiet: bool,
 ) -> None:
     """Select and scale applications; write awards.csv, awards.xlsx and summary.json to OUT."""
     from . import history, progress
+    from .api import extra_rows_for
     from .backends import DEFAULT_SOLVER
+    from .constraints_file import load as load_constraints
+    from .constraints_file import sha256
     from .domain import RunOptions, SolveStatus
     from .engine import Deadline, allocate
     from .run_output import write_run
@@ -241,10 +252,16 @@ def solve(
         with run_status(quiet):  # a status line on a terminal once it takes > 2 s
             progress.phase("reading the input files")
             scen, regions, submission = _load(applications, scenario)
+            extra_rows = extra_rows_for(load_constraints(constraints)) if constraints else None
             t_read = time.perf_counter()
             deadline.check("reading the input files")
             alloc = allocate(
-                submission.applications, scen, options, regions=regions, deadline=deadline
+                submission.applications,
+                scen,
+                options,
+                regions=regions,
+                deadline=deadline,
+                extra_rows=extra_rows,
             )
         explanations = None
         if explain and alloc.result.status is not SolveStatus.optimal:
@@ -268,7 +285,10 @@ def solve(
         sys.exit(EXIT_INPUT)
     timings = {"read": t_read - t0, **alloc.timings_s, "total_in_run": time.perf_counter() - t0}
     timings["write"] = time.perf_counter() - t_solve
-    history.record("solve", out, applications=applications, scenarios=[scenario], timings=timings, options={"solver": options.solver})  # fmt: skip
+    recorded = {"solver": options.solver}
+    if constraints:  # the file's content as well as its path: it decides the award set
+        recorded["constraints_sha256"] = sha256(constraints)
+    history.record("solve", out, applications=applications, scenarios=[scenario], timings=timings, options=recorded)  # fmt: skip
     if not quiet:
         from .terminal import print_summary
 
