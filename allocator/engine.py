@@ -92,7 +92,10 @@ class Deadline:
 
 @dataclass
 class Allocation:
-    """Everything one run used and produced: what the writers and reports need."""
+    """Everything one run used and produced: what the writers and reports need. Money in
+    EUR (applications' costs, the scenario's limits, awarded amounts), FTE saved at full
+    scale per application and awarded FTE in the result; ``timings_s`` in seconds per step;
+    ``regions``: population in inhabitants per region code."""
 
     applications: list[Application]
     scenario: Scenario
@@ -115,6 +118,8 @@ class Allocation:
         return scale
 
     def theme_of(self, app: Application) -> str | None:
+        """The theme (``ai``, ``digital_hybrid``, ``medtech``) whose budget ``app`` draws on:
+        its model plan's theme, else the theme the application states (None: neither)."""
         plan = self.plans.get(app.use_case)
         return plan.theme if plan is not None else app.theme
 
@@ -128,7 +133,9 @@ def allocate(
     deadline: Deadline | None = None,
     extra_rows: Callable[[AllocationProblem, list[Application]], None] | None = None,
 ) -> Allocation:
-    """Decide on every application under ``scenario`` with ``options.method``.
+    """Decide on every application under ``scenario`` with ``options.method``: the
+    Allocation's result holds per application its scale (0-1), amount (EUR, whole cents) and
+    FTE saved, with the status and, for method optimal, the proven bound (FTE).
 
     ``extra_rows(problem, eligible)`` may add rows to the problem before it is solved (the
     API's ``extra_constraints``, model/custom.py).

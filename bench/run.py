@@ -53,7 +53,7 @@ def in_process(
     from allocator.domain import RunOptions
     from allocator.engine import allocate
     from allocator.io.inputs import load_scenario, load_submission
-    from allocator.io.run_files import write_run
+    from allocator.run_output import write_run
 
     t0 = time.perf_counter()
     scen = load_scenario(scenario)

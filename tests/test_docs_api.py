@@ -20,7 +20,7 @@ ROOT = Path(__file__).parents[1]
 SAMPLE = ROOT / "allocator/data/sample_applications.csv"
 BASELINE = ROOT / "scenarios/baseline.yaml"
 
-KNOWN_UNDOCUMENTED = {"Allocation.theme_of"}
+KNOWN_UNDOCUMENTED: set[str] = set()
 """Documented names still without a docstring: allocator/engine.py is maintained in another
 line of work; take a name out here when its docstring lands (the test fails until then)."""
 

@@ -78,14 +78,3 @@ def write_files(tables: RunTables, out_dir: str | Path, xlsx: bool = True) -> li
     """Render every file, then replace ``out_dir`` by them as one set (outputs.write_set:
     no older run's file stays beside this run's summary)."""
     return write_set(Path(out_dir), render_files(tables, xlsx=xlsx))
-
-
-def __getattr__(name: str) -> object:
-    """``render_run`` and ``write_run`` (an Allocation in) moved up to allocator/run_output.py,
-    the layer that knows the engine; the old path still resolves them, on first use only,
-    for callers not yet changed (bench/run.py). New code imports allocator.run_output."""
-    if name in ("render_run", "write_run"):
-        from .. import run_output
-
-        return getattr(run_output, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
