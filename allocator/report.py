@@ -188,16 +188,20 @@ def _column_label(column: str, runs: Sequence[Run]) -> str:
 
 
 def rule_label(name: str, runs: Sequence[Run]) -> str:
-    """A budget rule's name in words (``theme:medtech`` -> theme budget Medical technology)."""
-    family, _, key = name.partition(":")
-    if family == "ceiling":
-        return "total ceiling"
-    if family == "theme":
-        return f"theme budget {THEME_NAMES.get(key, key)}"
-    if family == "year":
-        return f"year budget {key}"
-    if family == "region":
-        return f"regional cap {key} {_region_name(runs, key)}".rstrip()
+    """A rule's name in words, as its family describes it (allocator/families: ``theme:medtech``
+    -> "medical technology theme budget"; a custom row by its own name); the name itself where
+    no family has words for it."""
+    from .families import family_of
+
+    for run in runs:
+        info = next((i for i in run.alloc.problem.rows if i.name == name), None)
+        family = family_of(info if info is not None else name)
+        if family is None:
+            continue
+        entity = info.entity if info is not None else name.partition(":")[2]
+        text = family.describe(entity, run.alloc.scenario, run.alloc.regions)
+        if text:
+            return text.removeprefix("the ")
     return name
 
 
