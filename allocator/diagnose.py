@@ -1,7 +1,8 @@
 """Why a scenario has no award set: the smallest set of rules that conflict, and by how much.
 
 Elastic relaxation: every row of an ``elastic`` family (allocator/families: the budget caps
-and floors, the regional minimums) and every must_fund lock gets a slack column e_k >= 0 that lets it give way, and a binary w_k that says
+and floors, the regional minimums) and every rule a family holds as a bound (``elastic_bounds``:
+the must_fund locks) gets a slack column e_k >= 0 that lets it give way, and a binary w_k that says
 whether it does (e_k <= M_k w_k). A first solve finds the fewest rules that must give way
 (minimum number of w_k = 1: the smallest conflicting set this model can name); a second
 solve, with that set fixed, the smallest amounts (EUR) by which they must give way. Exclusive
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .domain import RunOptions
-from .families import family_of
+from .families import FAMILIES, family_of
 from .model.mip import CONTINUOUS, INTEGER, MONEY_UNIT_EUR, LinearModel
 from .model.problem import AllocationProblem, ConstraintInfo
 
@@ -54,12 +55,16 @@ def _elastic(
         if _elastic_row(info):
             is_cap = bool(np.isfinite(model.row_ub[k]))
             items.append((info.name, "cap" if is_cap else "floor", k, -1.0 if is_cap else 1.0))
-    # must_fund locks become rows choice_i + e >= 1
+    # rules held as bounds (the families' elastic_bounds: must_fund locks) become rows
+    # column + e >= 1
     locks = [
-        (problem.app_ids[i], int(model.choice_col[i])) for i in np.flatnonzero(problem.must_fund)
+        bound
+        for family in FAMILIES
+        if family.elastic
+        for bound in family.elastic_bounds(model, problem)
     ]
     lb = m.col_lb.copy()
-    lb[[col for _, col in locks]] = 0.0
+    lb[[b.column for b in locks]] = 0.0
     m = replace(m, col_lb=lb)
     # no violation can exceed everything requested plus the largest limit (EUR 1,000)
     limits = np.concatenate((model.row_ub, model.row_lb))
@@ -84,11 +89,11 @@ def _elastic(
     )
     lock_e = e_cols[len(items) :]
     m = m.with_rows(
-        [ConstraintInfo(f"must_fund:{app_id}", "must_fund", app_id) for app_id, _ in locks],
+        [ConstraintInfo(b.name, b.name.partition(":")[0], b.entity) for b in locks],
         1.0,
         np.inf,
         np.repeat(np.arange(len(locks)), 2),
-        np.ravel([[col, e] for (_, col), e in zip(locks, lock_e)]),
+        np.ravel([[b.column, e] for b, e in zip(locks, lock_e)]),
         np.ones(2 * len(locks)),
     )
     # e_k - M_k w_k <= 0
@@ -102,7 +107,7 @@ def _elastic(
         np.ravel(np.column_stack((e_cols, w_cols))),
         np.ravel([[1.0, -mk] for mk in big]),
     )
-    names = [name for name, _, _, _ in items] + [f"must_fund:{app_id}" for app_id, _ in locks]
+    names = [name for name, _, _, _ in items] + [b.name for b in locks]
     kinds = [kind for _, kind, _, _ in items] + ["lock"] * len(locks)
     return m, list(zip(names, kinds, e_cols.tolist(), w_cols.tolist()))
 

@@ -38,6 +38,16 @@ class BuildContext:
     app_region: np.ndarray  # per application: its region code
 
 
+@dataclass(frozen=True)
+class BoundRule:
+    """A rule held as a bound: its name (``must_fund:A004``), the entity it is about and the
+    MIP column whose lower bound of 1 it is."""
+
+    name: str
+    entity: str
+    column: int
+
+
 class Family:
     """Base of every family; a subclass overrides what differs from these defaults."""
 
@@ -69,6 +79,12 @@ class Family:
     def describe(self, entity: str, scenario: Scenario, regions: RegionTable) -> str | None:
         """The rule in words ('the AI theme budget'); None: the row name is its words."""
         return None
+
+    def elastic_bounds(self, model: LinearModel, problem: AllocationProblem) -> list[BoundRule]:
+        """Rules of this family held as a column's lower bound of 1 (not a row) that may give
+        way in diagnosis: diagnose.py lowers each bound to 0 and adds the row
+        ``<name>: column + e >= 1`` with an elastic e. Default: none."""
+        return []
 
     def row_name(self, entity: str) -> str:
         return f"{self.name}:{entity}" if entity else self.name

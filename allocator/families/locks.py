@@ -2,7 +2,7 @@
 
 They are bounds, not rows: model/mip.py fixes a must_fund application's choice at 1 and a
 must_not one's scale and choice at 0; the walks fund must_fund first and skip must_not
-(baselines.with_locks); diagnose.py lets a must_fund lock give way (rows ``must_fund:<id>``).
+(baselines.with_locks); diagnose.py lets a must_fund lock give way (``elastic_bounds``: rows ``must_fund:<id>``).
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .base import Family
+from .base import BoundRule, Family
 
 if TYPE_CHECKING:
     from ..domain import Scenario
+    from ..model.mip import LinearModel
     from ..model.problem import AllocationProblem
     from .base import BuildContext
 
@@ -30,6 +31,16 @@ class Locks(Family):
         ids = np.array(problem.app_ids, dtype=object)
         problem.must_fund = np.isin(ids, list(scenario.must_fund))
         problem.must_not = np.isin(ids, list(scenario.must_not))
+
+    def elastic_bounds(self, model: LinearModel, problem: AllocationProblem) -> list[BoundRule]:
+        """must_fund:<id>: the application's choice column at 1 (may give way; must_not may
+        not: leaving an application out never makes a scenario infeasible)."""
+        return [
+            BoundRule(
+                f"must_fund:{problem.app_ids[i]}", problem.app_ids[i], int(model.choice_col[i])
+            )
+            for i in np.flatnonzero(problem.must_fund)
+        ]
 
 
 LOCKS = Locks()
