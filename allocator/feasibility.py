@@ -272,7 +272,8 @@ def snap_scales(problem: AllocationProblem, s: np.ndarray, z: np.ndarray) -> np.
     return s
 
 
-def _eur(cents: float | Fraction) -> str:
+def eur_text(cents: float | Fraction) -> str:
+    """An amount in cents as euros in words' digits: 1,234.56 (4 decimals where not whole)."""
     value = float(Fraction(cents) / 100)
     return f"{value:,.2f}" if Fraction(cents).denominator == 1 else f"{value:,.4f}"
 
@@ -307,43 +308,28 @@ def feasibility_problems(
             used = max(Fraction(cents), exact)
             if used > limit:
                 out.append(
-                    f"{info.name}: EUR {_eur(used)} > limit {_eur(limit)} "
-                    f"(over by {_eur(used - limit)})"
+                    f"{info.name}: EUR {eur_text(used)} > limit {eur_text(limit)} "
+                    f"(over by {eur_text(used - limit)})"
                 )
         elif board_rules:
             used = min(Fraction(cents), exact)
             if used < limit - floor_slack:
                 out.append(
-                    f"{info.name}: EUR {_eur(used)} < floor {_eur(limit)} "
-                    f"(short by {_eur(limit - used)})"
+                    f"{info.name}: EUR {eur_text(used)} < floor {eur_text(limit)} "
+                    f"(short by {eur_text(limit - used)})"
                 )
-    for group, members in problem.groups.items():
-        chosen = [problem.app_ids[i] for i in members if funded[i]]
-        if len(chosen) > 1:
-            out.append(f"exclusive:{group}: {len(chosen)} awarded ({', '.join(chosen)}), at most 1")
     low = funded & (amount < lay.smallest)
     out += [
-        f"scale_min:{problem.app_ids[i]}: EUR {_eur(int(amount[i]))} is below the smallest award "
-        f"(min_scale x request, EUR {_eur(int(lay.smallest[i]))}; scale {scale[i]:.6g})"
+        f"scale_min:{problem.app_ids[i]}: EUR {eur_text(int(amount[i]))} is below the smallest "
+        f"award (min_scale x request, EUR {eur_text(int(lay.smallest[i]))}; scale {scale[i]:.6g})"
         for i in np.flatnonzero(low)
     ]
-    out += [
-        f"must_fund:{problem.app_ids[i]}: not funded"
-        for i in np.flatnonzero(problem.must_fund & ~funded)
-    ]
-    out += [
-        f"must_not:{problem.app_ids[i]}: funded" for i in np.flatnonzero(problem.must_not & funded)
-    ]
-    if board_rules and problem.region_minimums:
-        total = int(amount.sum())
-        full_scale = np.where(amount >= lay.full, 1.0, np.where(funded, 0.5, 0.0))
-        for region, share, in_region in problem.region_minimums:
-            got = int(amount[in_region].sum())
-            let_off = problem.region_let_off(in_region, full_scale)
-            need = Fraction(share) * total
-            if not let_off and got < need - floor_slack:
-                out.append(
-                    f"region_min:{region}: EUR {_eur(got)} < {_eur(math.ceil(need))} "
-                    f"(short by {_eur(need - got)})"
-                )
+    # the rules that are not budget rows (groups, locks, the regional minimum): each family
+    # checks its own (Family.check)
+    from .families import FAMILIES
+    from .families.base import AwardedCents
+
+    awarded = AwardedCents(amount, lay.full, floor_slack, board_rules)
+    for family in FAMILIES:
+        out += family.check(problem, awarded)
     return out

@@ -7,7 +7,8 @@ cards, diagnosis) and what the rest of the program may do with them:
 
 - ``priced``: the shadow price of each of its caps is re-solved (explain.py);
 - ``elastic``: diagnose.py may let it give way to name an infeasible scenario's conflict;
-- ``walks_honour``: the fcfs/greedy walks keep it (caps and locks yes, floors no).
+- ``walks_honour``: the fcfs/greedy walks keep it (caps and locks yes, floors no);
+- ``check``: what an award set breaks of its rules that are not budget rows (verify).
 
 Use, limit and slack of every row come from the rows themselves (results.constraint_rows),
 so a family gets its report for free. The registry (families/__init__.py) lists them.
@@ -36,6 +37,23 @@ class BuildContext:
     regions: RegionTable
     app_theme: np.ndarray  # per application: its theme (from its model plan)
     app_region: np.ndarray  # per application: its region code
+
+
+@dataclass(frozen=True)
+class AwardedCents:
+    """An award set as verify checks it (feasibility.feasibility_problems): per application
+    in problem order, the whole cents awarded (``amount``) and at full scale (``full``);
+    ``floor_slack``, the cents that rounding may move a floor or minimum; ``board_rules``,
+    False where only CONTRACT.md's rules and the locks hold (the fcfs and greedy walks)."""
+
+    amount: np.ndarray
+    full: np.ndarray
+    floor_slack: int
+    board_rules: bool
+
+    @property
+    def funded(self) -> np.ndarray:
+        return np.asarray(self.amount > 0)
 
 
 @dataclass(frozen=True)
@@ -79,6 +97,12 @@ class Family:
     def describe(self, entity: str, scenario: Scenario, regions: RegionTable) -> str | None:
         """The rule in words ('the AI theme budget'); None: the row name is its words."""
         return None
+
+    def check(self, problem: AllocationProblem, awarded: AwardedCents) -> list[str]:
+        """What ``awarded`` breaks of this family's rules that are not budget rows (budget
+        rows are checked from the rows themselves): one line each, starting with the rule's
+        name. Default: nothing to check."""
+        return []
 
     def elastic_bounds(self, model: LinearModel, problem: AllocationProblem) -> list[BoundRule]:
         """Rules of this family held as a column's lower bound of 1 (not a row) that may give

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..domain import RegionTable, Scenario
     from ..model.mip import LinearModel, _Rows
     from ..model.problem import AllocationProblem
-    from .base import BuildContext
+    from .base import AwardedCents, BuildContext
 
 
 class ExclusiveGroup(Family):
@@ -30,6 +30,17 @@ class ExclusiveGroup(Family):
             if a.exclusive_group is not None:
                 groups.setdefault(a.exclusive_group, []).append(i)
         problem.groups = groups
+
+    def check(self, problem: AllocationProblem, awarded: AwardedCents) -> list[str]:
+        funded = awarded.funded
+        out = []
+        for group, members in problem.groups.items():
+            chosen = [problem.app_ids[i] for i in members if funded[i]]
+            if len(chosen) > 1:
+                out.append(
+                    f"exclusive:{group}: {len(chosen)} awarded ({', '.join(chosen)}), at most 1"
+                )
+        return out
 
     def extend_mip(
         self, rows: _Rows, model: LinearModel, problem: AllocationProblem

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .base import BoundRule, Family
+from .base import AwardedCents, BoundRule, Family
 
 if TYPE_CHECKING:
     from ..domain import Scenario
@@ -31,6 +31,16 @@ class Locks(Family):
         ids = np.array(problem.app_ids, dtype=object)
         problem.must_fund = np.isin(ids, list(scenario.must_fund))
         problem.must_not = np.isin(ids, list(scenario.must_not))
+
+    def check(self, problem: AllocationProblem, awarded: AwardedCents) -> list[str]:
+        funded = awarded.funded
+        return [
+            f"must_fund:{problem.app_ids[i]}: not funded"
+            for i in np.flatnonzero(problem.must_fund & ~funded)
+        ] + [
+            f"must_not:{problem.app_ids[i]}: funded"
+            for i in np.flatnonzero(problem.must_not & funded)
+        ]
 
     def elastic_bounds(self, model: LinearModel, problem: AllocationProblem) -> list[BoundRule]:
         """must_fund:<id>: the application's choice column at 1 (may give way; must_not may

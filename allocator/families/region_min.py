@@ -9,13 +9,15 @@ minimum, otherwise one of them would hold every award at zero.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..model.problem import ConstraintInfo, never_fundable
-from .base import Family
+from .base import AwardedCents, Family
 
 if TYPE_CHECKING:
     from ..domain import Scenario
@@ -46,6 +48,28 @@ class RegionMinimum(Family):
             if len(members):
                 share = factor * regions.share(region)
                 problem.region_minimums.append((region, share, members))
+
+    def check(self, problem: AllocationProblem, awarded: AwardedCents) -> list[str]:
+        """region_min:<r> short of factor * p_r * total awarded (cents), where the region's
+        applications permit more (not let off)."""
+        from ..feasibility import eur_text
+
+        if not awarded.board_rules or not problem.region_minimums:
+            return []
+        amount, funded = awarded.amount, awarded.funded
+        total = int(amount.sum())
+        full_scale = np.where(amount >= awarded.full, 1.0, np.where(funded, 0.5, 0.0))
+        out = []
+        for region, share, in_region in problem.region_minimums:
+            got = int(amount[in_region].sum())
+            need = Fraction(share) * total
+            let_off = problem.region_let_off(in_region, full_scale)
+            if not let_off and got < need - awarded.floor_slack:
+                out.append(
+                    f"region_min:{region}: EUR {eur_text(got)} < {eur_text(math.ceil(need))} "
+                    f"(short by {eur_text(need - got)})"
+                )
+        return out
 
     def extend_mip(
         self, rows: _Rows, model: LinearModel, problem: AllocationProblem
