@@ -47,8 +47,10 @@ the objective only, never which applications may be funded or the budget rows.
 from __future__ import annotations
 
 import math
+import os
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any
 
@@ -57,6 +59,7 @@ import numpy as np
 from .domain import Application, ModelPlan, RegionTable, RunOptions, Scenario, SolveStatus
 from .engine import Allocation, allocate
 from .model.problem import AllocationProblem
+from .robust_solver import SampleModel, SampleUnsolved
 
 Z80 = NormalDist().inv_cdf(0.9)
 """z of the 90th percentile: an 80% interval is median * factor ** (+-1) at z = +-Z80."""
@@ -125,7 +128,9 @@ def sample_normals(seed: int, k: int, n: int) -> np.ndarray:
 
 @dataclass
 class SampleSolver:
-    """Solves sample k (a pure function of k): picklable, sent once to each worker."""
+    """Solves sample k (a pure function of k): picklable, sent once to each worker, which
+    builds its model once (robust_solver.SampleModel, per process and thread) and changes
+    only the objective per sample."""
 
     problem: AllocationProblem
     options: RunOptions
@@ -133,27 +138,42 @@ class SampleSolver:
     high: np.ndarray
     seed: int
     point_scale: np.ndarray
+    _models: dict[tuple[int, int], SampleModel] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_models"] = {}  # a loaded solver does not travel: each worker builds its own
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     def fte(self, k: int) -> np.ndarray:
         z = sample_normals(self.seed, k, self.problem.n)
         return sample_fte(self.problem.fte, self.low, self.high, z)
 
+    def model(self) -> SampleModel:
+        """This process's and thread's model (Dask may run tasks in threads)."""
+        key = (os.getpid(), threading.get_ident())
+        found = self._models.get(key)
+        if found is None:
+            found = self._models[key] = SampleModel(self.problem, self.options, self.point_scale)
+        return found
+
     def __call__(self, k: int) -> tuple[np.ndarray, float, float]:
         """(funded flags in problem order, FTE the point award set delivers, the sample's
         own optimum FTE)."""
-        from .engine import _optimal
-
         fte = self.fte(k)
         delivered = float(self.point_scale @ fte)
         if np.array_equal(fte, self.problem.fte):  # the point estimate: its optimum
             return self.point_scale > 0, delivered, delivered
-        status, scale, _, extra = _optimal(replace(self.problem, fte=fte), self.options, {})
-        if status is not SolveStatus.optimal or scale is None:
-            raise NoPointOptimum(
-                f"sample {k}: the solve ended {status.value}, not optimal "
-                f"({extra.get('message', '')})"
-            )
-        return np.asarray(scale) > 0, delivered, float(scale @ fte)
+        try:
+            answer = self.model().solve(fte)
+        except SampleUnsolved as exc:
+            raise NoPointOptimum(f"sample {k}: {exc}") from None
+        return answer.scale > 0, delivered, answer.objective
 
 
 @dataclass
