@@ -34,13 +34,15 @@ BORDERLINE_SHOWN = 25
 )  # fmt: skip
 @click.option(
     "--out", "-o", type=click.Path(file_okay=False), default="out-robust", show_default=True,
-    help="directory for robust.csv and robust_summary.json (replaced as one set)",
+    help="directory for robust.csv, robust_summary.json and robust_recommendation.csv "
+    "(replaced as one set)",
 )  # fmt: skip
 @click.option("--quiet", "-q", is_flag=True, help="no tables")
 def robust(applications, scenario, samples, seed, workers, dask_address, out, quiet) -> None:  # type: ignore[no-untyped-def]
     """Which awards hold whatever the true FTE: funded share per application over SAMPLES
-    exact solves of sampled FTE values, and the FTE the point-estimate award set delivers;
-    writes robust.csv and robust_summary.json to OUT."""
+    exact solves of sampled FTE values, the FTE the point-estimate award set delivers, and a
+    robust recommendation (the award set with the highest mean FTE over the samples) next to
+    it; writes robust.csv, robust_summary.json and robust_recommendation.csv to OUT."""
     from .cli import EXIT_INPUT, EXIT_NO_SOLUTION, _fail_input, _load  # lazy: cli imports us
     from .executor import ExecutorUnavailable
     from .io.outputs import check_target, write_set
@@ -121,6 +123,66 @@ def _print(result, out, seconds: float) -> None:  # type: ignore[no-untyped-def]
     widest = max(counts) or 1
     for lo, hi, c in zip(edges, edges[1:], counts):
         console.print(f"  {lo:>10,.1f} - {hi:>10,.1f} {'#' * round(40 * c / widest)} {c}")
+    if result.recommendation is not None:
+        _print_recommendation(console, result, summary)
     console.print(
         f"{result.samples} samples (seed {result.seed}) in {seconds:.1f} s; files written to {out}/"
     )
+
+
+def _print_recommendation(console, result, summary) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    rec = summary["recommendation"]
+    held = rec["held_out"]
+    table = Table(
+        "FTE delivered",
+        "point-estimate optimum",
+        "robust recommendation",
+        title="Robust recommendation (highest mean FTE over the samples) against the "
+        "point-estimate optimum, on the same samples",
+    )
+    table.add_row("mean", f"{summary['fte_mean']:,.1f}", f"{rec['fte_mean']:,.1f}")
+    table.add_row("10th percentile", f"{summary['fte_p10']:,.1f}", f"{rec['fte_p10']:,.1f}")
+    table.add_row(
+        "min / max",
+        f"{summary['fte_min']:,.1f} / {summary['fte_max']:,.1f}",
+        f"{rec['fte_min']:,.1f} / {rec['fte_max']:,.1f}",
+    )
+    table.add_row(
+        f"mean on {held['samples']} held-out samples",
+        f"{held['point_fte_mean']:,.1f}",
+        f"{held['recommended_fte_mean']:,.1f}",
+    )
+    table.add_row(
+        "10th percentile, held out",
+        f"{held['point_fte_p10']:,.1f}",
+        f"{held['recommended_fte_p10']:,.1f}",
+    )
+    console.print(table)
+    changes = result.recommendation.changes(result.point_scale)
+    if not changes:
+        console.print("The robust recommendation is the point-estimate optimum.")
+        return
+    how_text = {
+        "recommended_only": "recommended only",
+        "point_only": "point only",
+        "scale": "both (scale)",
+    }
+    shown = changes[:BORDERLINE_SHOWN]
+    more = len(changes) - len(shown)
+    title = f"{len(changes)} applications differ" + (
+        f" (the first {len(shown)}; all in robust_recommendation.csv)" if more else ""
+    )
+    rows = Table("application_id", "point scale", "recommended", "funded_share", "funded by",
+                 title=title)  # fmt: skip
+    point, rec_scale = result.point_scale, result.recommendation.scale
+    for i, how in shown:
+        rows.add_row(
+            result.app_ids[i],
+            f"{point[i]:.4f}",
+            f"{rec_scale[i]:.4f}",
+            f"{result.funded_share[i]:.2f}",
+            how_text[how],
+        )
+    console.print(rows)

@@ -50,7 +50,7 @@ import math
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import NormalDist
 from typing import Any
 
@@ -73,6 +73,9 @@ assumption, see the module docstring)."""
 CORE_FROM = 0.9
 EXTERIOR_UP_TO = 0.1
 HISTOGRAM_BINS = 20
+HELD_OUT_KEY = 1
+"""Held-out sample k: SeedSequence(seed, spawn_key=(k, HELD_OUT_KEY)), never one of the
+samples (spawn_key (k,)) of any run."""
 
 
 class NoPointOptimum(RuntimeError):
@@ -120,9 +123,11 @@ def sample_fte(fte: np.ndarray, low: np.ndarray, high: np.ndarray, z: np.ndarray
     return out
 
 
-def sample_normals(seed: int, k: int, n: int) -> np.ndarray:
-    """The n standard normals of sample k (SeedSequence(seed).spawn(...)[k])."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k,)))
+def sample_normals(seed: int, k: int, n: int, held_out: bool = False) -> np.ndarray:
+    """The n standard normals of sample k (SeedSequence(seed).spawn(...)[k]); ``held_out``:
+    those of its held-out twin (SeedSequence(seed, spawn_key=(k, 1)))."""
+    key = (k, HELD_OUT_KEY) if held_out else (k,)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
     return rng.standard_normal(n)
 
 
@@ -150,8 +155,10 @@ class SampleSolver:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
 
-    def fte(self, k: int) -> np.ndarray:
-        z = sample_normals(self.seed, k, self.problem.n)
+    def fte(self, k: int, held_out: bool = False) -> np.ndarray:
+        """Sample k's FTE per application (``held_out``: its held-out twin, module
+        docstring)."""
+        z = sample_normals(self.seed, k, self.problem.n, held_out)
         return sample_fte(self.problem.fte, self.low, self.high, z)
 
     def model(self) -> SampleModel:
@@ -185,6 +192,7 @@ class RobustResult:
     delivered: np.ndarray  # per sample: FTE of the point award set
     optima: np.ndarray  # per sample: the sample's own optimum
     from_file: np.ndarray  # problem order: interval given in the file
+    recommendation: Recommendation | None = None
 
     @property
     def app_ids(self) -> list[str]:
@@ -228,11 +236,158 @@ class RobustResult:
             },
             "method": "optimal",
             "solver": self.point.result.solver,
+            **(
+                {"recommendation": self.recommendation.summary(self)}
+                if self.recommendation is not None
+                else {}
+            ),
         }
 
     @property
     def point_scale(self) -> np.ndarray:
         return self.point.scales()
+
+
+@dataclass
+class Recommendation:
+    """The robust recommendation: the award set that maximises the mean FTE over the samples
+    (sample-average approximation). A fixed award set's FTE is linear in the FTE figures, so
+    its mean over the samples is its FTE at the per-application mean of the sampled figures:
+    the recommendation is the exact optimum (the whole pipeline, status checked) of the point
+    problem with fte replaced by that mean. Judged on the same samples as the point optimum,
+    and on as many held-out samples (drawn apart, module docstring): on the samples it was
+    chosen on its mean is never below the point set's, so the held-out figures are the fair
+    comparison."""
+
+    scale: np.ndarray  # problem order, as awarded (whole cents)
+    fte_mean: np.ndarray  # problem order: mean of the sampled FTE per application
+    delivered: np.ndarray  # per sample: FTE this award set delivers
+    held_out_point: np.ndarray  # per held-out sample: FTE of the point award set
+    held_out_recommended: np.ndarray  # ... of this award set
+    objective_fte: float  # scale @ fte_mean
+
+    def changes(self, point_scale: np.ndarray) -> list[tuple[int, str]]:
+        """(application index, how) where this set differs from the point optimum, in
+        problem order: ``recommended_only``, ``point_only`` or ``scale`` (both fund it)."""
+        found = []
+        for i, (p, r) in enumerate(zip(point_scale, self.scale)):
+            if (p > 0) != (r > 0):
+                found.append((i, "recommended_only" if r > 0 else "point_only"))
+            elif abs(float(p) - float(r)) > SCALE_DIFFERS:
+                found.append((i, "scale"))
+        return found
+
+    def summary(self, result: RobustResult) -> dict[str, Any]:
+        point = result.point_scale
+        ids = result.app_ids
+        changes = self.changes(point)
+        point_fte = float(point @ result.point.problem.fte)
+        rec_mean = _mean(self.delivered, self.objective_fte)
+        point_mean = _mean(result.delivered, point_fte)
+        return {
+            "method": "sample-average approximation: the award set with the highest mean FTE "
+            "over the samples (the exact optimum at the per-application mean of the sampled FTE)",
+            "status": "optimal",
+            "fte_mean": rec_mean,
+            "fte_p10": float(np.percentile(self.delivered, 10)),
+            "fte_min": float(self.delivered.min()),
+            "fte_max": float(self.delivered.max()),
+            "gain_mean": rec_mean - point_mean,
+            "gain_p10": float(np.percentile(self.delivered, 10))
+            - float(np.percentile(result.delivered, 10)),
+            "held_out": {
+                "samples": len(self.held_out_point),
+                "point_fte_mean": _mean(self.held_out_point, point_fte),
+                "point_fte_p10": float(np.percentile(self.held_out_point, 10)),
+                "recommended_fte_mean": _mean(self.held_out_recommended, self.objective_fte),
+                "recommended_fte_p10": float(np.percentile(self.held_out_recommended, 10)),
+            },
+            "awarded": int((self.scale > 0).sum()),
+            "differs": len(changes),
+            "funded_only_by_recommendation": [
+                ids[i] for i, h in changes if h == "recommended_only"
+            ],
+            "funded_only_by_point": [ids[i] for i, h in changes if h == "point_only"],
+            "scaled_differently": [ids[i] for i, h in changes if h == "scale"],
+        }
+
+    def rows(self, result: RobustResult) -> list[dict[str, Any]]:
+        """robust_recommendation.csv: one row per eligible application, by application_id."""
+        how = dict(self.changes(result.point_scale))
+        return [
+            {
+                "application_id": a,
+                "fte": float(f),
+                "fte_sample_mean": float(m),
+                "point_scale": float(p),
+                "recommended_scale": float(r),
+                "funded_share": float(sh),
+                "change": how.get(i, ""),
+            }
+            for i, (a, f, m, p, r, sh) in enumerate(
+                zip(
+                    result.app_ids,
+                    result.point.problem.fte,
+                    self.fte_mean,
+                    result.point_scale,
+                    self.scale,
+                    result.funded_share,
+                )
+            )
+        ]
+
+
+RECOMMENDATION_COLUMNS = [
+    "application_id",
+    "fte",
+    "fte_sample_mean",
+    "point_scale",
+    "recommended_scale",
+    "funded_share",
+    "change",
+]
+SCALE_DIFFERS = 1e-9
+"""Two scales of one application differ beyond this: the sets differ there."""
+
+
+def recommend(
+    problem: AllocationProblem,
+    options: RunOptions,
+    solver: SampleSolver,
+    samples: int,
+) -> Recommendation:
+    """The sample-average approximation (Recommendation), solved exactly; NoPointOptimum when
+    that solve ends otherwise than optimal."""
+    from .engine import _optimal
+    from .feasibility import whole_cents
+
+    base = problem.fte
+    shift = np.zeros(problem.n)
+    for k in range(samples):  # in sample order: the same sum wherever the samples ran
+        shift += solver.fte(k) - base
+    fte_mean = base + shift / samples  # exactly fte where every sample is fte
+    status, scale, _, extra = _optimal(replace(problem, fte=fte_mean), options, {})
+    if status is not SolveStatus.optimal or scale is None:
+        raise NoPointOptimum(
+            f"the robust recommendation (the optimum at the mean sampled FTE) ended "
+            f"{status.value}, not optimal: {extra.get('message', '')}"
+        )
+    scale, _ = whole_cents(problem, np.asarray(scale, dtype=np.float64))
+    delivered = np.empty(samples)
+    held_point, held_rec = np.empty(samples), np.empty(samples)
+    point = solver.point_scale
+    for k in range(samples):
+        delivered[k] = float(scale @ solver.fte(k))
+        held = solver.fte(k, held_out=True)
+        held_point[k], held_rec[k] = float(point @ held), float(scale @ held)
+    return Recommendation(
+        scale=scale,
+        fte_mean=fte_mean,
+        delivered=delivered,
+        held_out_point=held_point,
+        held_out_recommended=held_rec,
+        objective_fte=float(scale @ fte_mean),
+    )
 
 
 def classify(share: float) -> str:
@@ -262,9 +417,11 @@ def run_robust(
     workers: int | None = None,
     dask_address: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    recommended: bool = True,
 ) -> RobustResult:
     """The point-estimate optimum, then ``samples`` exact solves of sampled FTE values (see
-    the module docstring). Raises NoPointOptimum when the point problem has no proven
+    the module docstring) and, with ``recommended``, the robust recommendation
+    (Recommendation). Raises NoPointOptimum when the point problem has no proven
     optimum or a sample's solve ends otherwise than optimal."""
     from .catalog import model_plans
     from .executor import run_map
@@ -291,6 +448,7 @@ def run_robust(
     funded = np.zeros(problem.n, dtype=np.int64)
     for flags, _, _ in found:
         funded += flags
+    recommendation = recommend(problem, options, solver, samples) if recommended else None
     return RobustResult(
         point=point,
         samples=samples,
@@ -299,14 +457,21 @@ def run_robust(
         delivered=np.array([d for _, d, _ in found], dtype=np.float64),
         optima=np.array([o for _, _, o in found], dtype=np.float64),
         from_file=from_file,
+        recommendation=recommendation,
     )
 
 
 def render(result: RobustResult) -> dict[str, bytes]:
-    """The files of a robust run: robust.csv and robust_summary.json."""
+    """The files of a robust run: robust.csv, robust_summary.json and (with a
+    recommendation) robust_recommendation.csv."""
     from .io.outputs import render_csv, render_json
 
-    return {
+    files = {
         "robust.csv": render_csv(result.rows(), ["application_id", "funded_share", "class"]),
         "robust_summary.json": render_json(result.summary()),
     }
+    if result.recommendation is not None:
+        files["robust_recommendation.csv"] = render_csv(
+            result.recommendation.rows(result), RECOMMENDATION_COLUMNS
+        )
+    return files

@@ -57,6 +57,14 @@ def _run(apps: Path, scen: Path, out: Path, *extra: str) -> None:
     assert result.exit_code == 0, (result.output, result.exception)
 
 
+def _same_files(a: Path, b: Path) -> None:
+    names = sorted(p.name for p in a.iterdir())
+    assert names == sorted(p.name for p in b.iterdir())
+    assert {"robust.csv", "robust_summary.json", "robust_recommendation.csv"} <= set(names)
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
 # ---- sampling --------------------------------------------------------------------------------
 
 
@@ -138,6 +146,17 @@ def test_zero_width_gives_the_optimum_exactly(tmp_path: Path) -> None:
     assert summary["fte_p10"] == summary["fte_mean"] == summary["point_fte"]
     assert summary["point_fte"] == pytest.approx(point.result.objective_fte, abs=1e-6)
     assert sum(summary["histogram"]["counts"]) == 4
+    # the recommendation at zero width is the point optimum
+    rec = summary["recommendation"]
+    assert rec["differs"] == 0 and rec["status"] == "optimal"
+    assert rec["fte_mean"] == rec["fte_p10"] == summary["point_fte"]
+    assert rec["gain_mean"] == 0.0
+    with open(out / "robust_recommendation.csv", newline="", encoding="utf-8") as handle:
+        recs = list(csv.DictReader(handle))
+    assert [r["application_id"] for r in recs] == [r["application_id"] for r in rows]
+    for r in recs:
+        assert r["change"] == "" and r["point_scale"] == r["recommended_scale"]
+        assert r["fte"] == r["fte_sample_mean"]
 
 
 def test_same_seed_same_bytes_for_one_and_two_workers(tmp_path: Path) -> None:
@@ -145,8 +164,7 @@ def test_same_seed_same_bytes_for_one_and_two_workers(tmp_path: Path) -> None:
     one, two = tmp_path / "one", tmp_path / "two"
     _run(apps, scen, one, "--samples", "8", "--seed", "11", "--workers", "1")
     _run(apps, scen, two, "--samples", "8", "--seed", "11", "--workers", "2")
-    for name in ("robust.csv", "robust_summary.json"):
-        assert (one / name).read_bytes() == (two / name).read_bytes()
+    _same_files(one, two)
     with open(one / "robust.csv", newline="", encoding="utf-8") as handle:
         shares = [r["funded_share"] for r in csv.DictReader(handle)]
     assert any(s not in ("0", "1") for s in shares)  # the samples did differ
@@ -177,8 +195,7 @@ def test_dask_gives_the_same_bytes(tmp_path: Path, dask_cluster) -> None:  # typ
         "--dask",
         dask_cluster.scheduler_address,
     )
-    for name in ("robust.csv", "robust_summary.json"):
-        assert (local / name).read_bytes() == (remote / name).read_bytes()
+    _same_files(local, remote)
 
 
 class _DiesOnce:
@@ -273,3 +290,105 @@ def test_bad_interval_is_an_input_error_naming_row_and_field(
     result = CliRunner().invoke(robust, ["-a", str(path), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "row 3" in result.output and column in result.output
+
+
+# ---- robust recommendation ---------------------------------------------------------------
+
+
+def test_recommendation_prefers_the_certain_application() -> None:
+    """Room for two of three: C always; B has the higher point estimate (10.5) but a long
+    downside (80% in 2..11, mean about 8.5), A a certain 10. The point optimum funds B, the
+    award set with the highest mean FTE over the samples funds A."""
+    apps = [
+        app("A", 1e6, 10.0, fte_low=10.0, fte_high=10.0),
+        app("B", 1e6, 10.5, fte_low=2.0, fte_high=11.0),
+        app("C", 1e6, 100.0, fte_low=90.0, fte_high=110.0),
+    ]
+    found = run_robust(apps, scenario(ceiling=2e6), 40, 2026, regions=REGIONS, workers=1)
+    rec = found.recommendation
+    assert rec is not None
+    ids = found.app_ids
+    assert dict(zip(ids, found.point_scale)) == {"A": 0.0, "B": 1.0, "C": 1.0}
+    assert dict(zip(ids, rec.scale)) == {"A": 1.0, "B": 0.0, "C": 1.0}
+    summary = found.summary()["recommendation"]
+    assert summary["funded_only_by_recommendation"] == ["A"]
+    assert summary["funded_only_by_point"] == ["B"]
+    assert summary["differs"] == 2 and summary["scaled_differently"] == []
+    # the mean over the samples is the FTE at the mean sampled figures (linear)
+    assert summary["fte_mean"] == pytest.approx(float(rec.scale @ rec.fte_mean), rel=1e-12)
+    assert summary["fte_mean"] == pytest.approx(float(np.mean(rec.delivered)), rel=1e-12)
+    assert summary["gain_mean"] > 0
+    assert summary["fte_mean"] == pytest.approx(found.summary()["fte_mean"] + summary["gain_mean"])
+    # sample means per application: A certain, B well below its point estimate
+    means = dict(zip(ids, rec.fte_mean))
+    assert means["A"] == 10.0 and means["B"] < 9.5
+    held = summary["held_out"]
+    assert held["samples"] == 40
+    assert held["recommended_fte_mean"] > held["point_fte_mean"]
+    rows = {r["application_id"]: r for r in rec.rows(found)}
+    assert rows["A"]["change"] == "recommended_only" and rows["B"]["change"] == "point_only"
+    assert rows["C"]["change"] == ""
+
+
+def test_held_out_samples_are_not_samples() -> None:
+    a = sample_normals(5, 2, 8)
+    assert not np.array_equal(a, sample_normals(5, 2, 8, held_out=True))
+    assert np.array_equal(
+        sample_normals(5, 2, 8, held_out=True),
+        np.random.default_rng(np.random.SeedSequence(5, spawn_key=(2, 1))).standard_normal(8),
+    )
+
+
+# ---- the per-worker solver (robust_solver.py) ---------------------------------------------
+
+
+def _solver(tmp_path: Path, width: str = "wide"):  # type: ignore[no-untyped-def]
+    from allocator.catalog import model_plans
+    from allocator.domain import RunOptions
+    from allocator.engine import allocate
+    from allocator.io.inputs import load_scenario
+    from allocator.robust import SampleSolver, intervals
+
+    apps_file, scen = _small_files(tmp_path, width)
+    apps = load_submission(apps_file, shipped_regions()).applications
+    point = allocate(apps, load_scenario(scen), RunOptions())
+    plans = model_plans()
+    by_id = {a.application_id: a for a in apps}
+    eligible = [by_id[a] for a in point.problem.app_ids]
+    low, high, _ = intervals(
+        eligible, {a.application_id: plans[a.use_case].theme for a in eligible}
+    )
+    return SampleSolver(point.problem, RunOptions(), low, high, 9, point.scales())
+
+
+def test_fast_path_agrees_with_the_whole_pipeline(tmp_path: Path) -> None:
+    """Each sample: the same funded set and optimum (to the gap) as engine._optimal."""
+    from dataclasses import replace
+
+    from allocator.engine import _optimal
+
+    solver = _solver(tmp_path)
+    model = solver.model()
+    assert model.fast
+    paths = set()
+    for k in range(12):
+        fte = solver.fte(k)
+        answer = model.solve(fte)
+        paths.add(answer.path)
+        status, scale, _, _ = _optimal(replace(solver.problem, fte=fte), solver.options, {})
+        assert status.value == "optimal"
+        assert np.array_equal(answer.scale > 0, np.asarray(scale) > 0), k
+        assert answer.objective == pytest.approx(float(scale @ fte), rel=1e-7)
+    assert "pipeline" not in paths  # the fast path did the work
+
+
+def test_a_sample_does_not_depend_on_the_samples_before_it(tmp_path: Path) -> None:
+    """One worker solving 0..7 in order, another in reverse: bit-identical answers."""
+    forward = _solver(tmp_path)
+    backward = _solver(tmp_path)
+    ks = list(range(8))
+    a = {k: forward(k) for k in ks}
+    b = {k: backward(k) for k in reversed(ks)}
+    for k in ks:
+        assert np.array_equal(a[k][0], b[k][0])
+        assert a[k][1:] == b[k][1:]
