@@ -170,69 +170,6 @@ def test_same_seed_same_bytes_for_one_and_two_workers(tmp_path: Path) -> None:
     assert any(s not in ("0", "1") for s in shares)  # the samples did differ
 
 
-@pytest.fixture(scope="module")
-def dask_cluster():  # type: ignore[no-untyped-def]
-    """A scheduler and two worker processes (with nannies) on loopback."""
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
-        yield cluster
-
-
-def test_dask_gives_the_same_bytes(tmp_path: Path, dask_cluster) -> None:  # type: ignore[no-untyped-def]
-    apps, scen = _small_files(tmp_path, "wide")
-    local, remote = tmp_path / "local", tmp_path / "dask"
-    _run(apps, scen, local, "--samples", "6", "--seed", "3", "--workers", "2")
-    _run(
-        apps,
-        scen,
-        remote,
-        "--samples",
-        "6",
-        "--seed",
-        "3",
-        "--dask",
-        dask_cluster.scheduler_address,
-    )
-    _same_files(local, remote)
-
-
-class _DiesOnce:
-    """Squares; the worker computing item ``at`` dies the first time (a marker file says it
-    happened), as a worker killed mid-run."""
-
-    def __init__(self, marker: Path, at: int):
-        self.marker, self.at = marker, at
-
-    def __call__(self, x: int) -> int:
-        import os
-        import time
-
-        time.sleep(0.05)
-        if x == self.at and not self.marker.exists():
-            self.marker.write_text("died", encoding="utf-8")
-            os._exit(1)
-        return x * x
-
-
-def test_dask_worker_killed_mid_run_loses_and_duplicates_nothing(
-    tmp_path: Path, dask_cluster
-) -> None:  # type: ignore[no-untyped-def]
-    marker = tmp_path / "died"
-    items = list(range(30))
-    counted: list[int] = []
-    found = run_map(
-        _DiesOnce(marker, 7),
-        items,
-        dask_address=dask_cluster.scheduler_address,
-        progress=lambda done, total: counted.append(done),
-    )
-    assert marker.exists()  # a worker did die
-    assert found == [x * x for x in items]
-    assert counted == list(range(len(items) + 1))  # each item counted once
-
-
 def test_hand_case_one_borderline_pair() -> None:
     """Room for two of four: C always, D never, A (certain 10 FTE) or B (10.5, 80% in 7..14)
     about half the time each."""
