@@ -13,8 +13,11 @@ in a worker.
   once (pool initializer) and items go in small blocks, so a callable that caches a model
   on first use builds it once per worker.
 - ``dask_address`` (``tcp://HOST:PORT``): the items as tasks on a running Dask distributed
-  scheduler (``pip install distributed``); ``fn`` is scattered to the workers once and each
-  item is one task. A worker lost mid-run has its tasks re-run elsewhere (Dask's own retry,
+  scheduler (``pip install distributed``); ``fn`` is scattered to the workers once, and
+  each task is a block of consecutive items (dask_items_per_task: about TASKS_PER_WORKER
+  tasks per worker, at most MAX_ITEMS_PER_TASK items each), so that the scheduler's cost per
+  task (~1-2 ms of its CPU, one task at a time) stays small next to the work. A worker lost
+  mid-run has its tasks re-run elsewhere (Dask's own retry,
   ``distributed.scheduler.allowed-failures``), and a re-run gives the same result, so no item
   is lost or counted twice.
 """
@@ -30,9 +33,15 @@ from typing import Any
 Progress = Callable[[int, int], None]
 """Called in the calling process with (items done, items in all)."""
 
-BLOCKS_PER_WORKER = 4
-"""Items go to the pool in about this many blocks per worker (fewer round trips, still some
-balancing when items take very different times)."""
+BLOCKS_PER_WORKER = 16
+"""Items go to the pool in about this many blocks per worker (fewer round trips, still
+balancing when items take very different times: the last block is ~1/16 of a worker's
+share)."""
+TASKS_PER_WORKER = 16
+MAX_ITEMS_PER_TASK = 32
+"""Dask: items per task so that each worker gets about TASKS_PER_WORKER tasks (balance, and
+little to re-run when one is lost), at most MAX_ITEMS_PER_TASK (bench/README.md: the
+scheduler's CPU per task is the serial floor of a large run)."""
 DASK_CONNECT_TIMEOUT_S = 10
 """How long to wait for the Dask scheduler before giving up with a clear message."""
 
@@ -110,8 +119,13 @@ def _run_pool(
 # ---- Dask distributed -----------------------------------------------------------------------
 
 
-def _call(item: Any, fn: Callable[[Any], Any]) -> Any:
-    return fn(item)
+def _call_block(block: list[Any], fn: Callable[[Any], Any]) -> list[Any]:
+    return [fn(item) for item in block]
+
+
+def dask_items_per_task(items: int, workers: int) -> int:
+    """Items per Dask task for ``items`` items on ``workers`` workers (module docstring)."""
+    return max(1, min(MAX_ITEMS_PER_TASK, items // (max(1, workers) * TASKS_PER_WORKER)))
 
 
 def _run_dask(
@@ -130,15 +144,21 @@ def _run_dask(
         raise ExecutorUnavailable(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
     try:
         shared = client.scatter(fn, broadcast=True, hash=False)
+        slots = sum(client.nthreads().values())  # worker threads: tasks run at once
+        size = dask_items_per_task(len(items), slots)
+        blocks = [items[s : s + size] for s in range(0, len(items), size)]
         run = uuid.uuid4().hex[:12]
-        keys = [f"allocator-{run}-{k}" for k in range(len(items))]
-        futures = client.map(_call, items, fn=shared, key=keys, pure=False)
-        index = {f.key: k for k, f in enumerate(futures)}
-        found: list[Any] = [None] * len(items)
-        for done, future in enumerate(dask_completed(futures), start=1):
-            found[index[future.key]] = future.result()
+        keys = [f"allocator-{run}-{b}" for b in range(len(blocks))]
+        futures = client.map(_call_block, blocks, fn=shared, key=keys, pure=False)
+        index = {f.key: b for b, f in enumerate(futures)}
+        found: list[list[Any] | None] = [None] * len(blocks)
+        done = 0
+        for future in dask_completed(futures):
+            block = future.result()
+            found[index[future.key]] = block
+            done += len(block)
             if progress is not None:
                 progress(done, len(items))
-        return found
+        return [x for block in found for x in block or []]
     finally:
         client.close()

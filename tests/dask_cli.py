@@ -145,6 +145,6 @@ class DaskCliCluster:
     def wait_for_workers(self, count: int, deadline: float | None = None) -> None:
         deadline = deadline or time.monotonic() + START_TIMEOUT_S
         with self.client() as client:
-            while len(client.scheduler_info(n_workers=-1)["workers"]) < count:
+            while len(client.nthreads()) < count:
                 self._check_alive(deadline, f"fewer than {count} workers came up")
                 time.sleep(0.2)

@@ -8,6 +8,7 @@ Skipped where distributed is not installed, except under CI (CI=1), where they m
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import time
@@ -50,12 +51,18 @@ def test_cli_cluster_gives_the_same_bytes(tmp_path: Path, ready: DaskCliCluster)
     _same_files(local, remote)
 
 
+def _counted_once(progress: list[int], total: int) -> None:
+    """Progress from 0 to ``total``, rising at every call: each item counted once."""
+    assert progress[0] == 0 and progress[-1] == total
+    assert all(a < b for a, b in itertools.pairwise(progress))
+
+
 def _killer(cluster: DaskCliCluster, at: int, killed: list[int]):  # type: ignore[no-untyped-def]
-    """A progress callback that SIGKILLs one worker process when ``at`` items are done."""
+    """A progress callback that SIGKILLs one worker process once ``at`` items are done."""
     pids = sorted(cluster.worker_pids().values())
 
     def progress(done: int, total: int) -> None:
-        if done == at and not killed:
+        if done >= at and not killed:
             os.kill(pids[-1], signal.SIGKILL)
             killed.append(pids[-1])
 
@@ -80,7 +87,7 @@ def test_robust_with_a_worker_killed_mid_run_is_byte_identical(
 
     remote = run_robust(apps, scenario, samples, 8, dask_address=ready.address, progress=progress)
     assert killed  # a worker process was killed while samples were left
-    assert seen == list(range(samples + 1))  # each sample counted once
+    _counted_once(seen, samples)
     assert render(local) == render(remote)
     ready.wait_for_workers(2)  # its nanny started it again
     assert killed[0] not in ready.worker_pids().values()
@@ -89,27 +96,32 @@ def test_robust_with_a_worker_killed_mid_run_is_byte_identical(
 class _SlowSquare:
     """x -> (x * x, the pid that computed it), slowly enough for a kill to land mid-run."""
 
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+
     def __call__(self, x: int) -> tuple[int, int]:
-        time.sleep(0.05)
+        time.sleep(self.seconds)
         return x * x, os.getpid()
 
 
+@pytest.mark.parametrize("count", [60, 400])  # one item a task; blocks of 12 a task
 def test_run_map_with_a_worker_killed_mid_run_loses_and_duplicates_nothing(
-    ready: DaskCliCluster,
+    ready: DaskCliCluster, count: int
 ) -> None:
-    items = list(range(60))
+    items = list(range(count))
     killed: list[int] = []
     counted: list[int] = []
-    kill = _killer(ready, 10, killed)
+    kill = _killer(ready, count // 6, killed)
 
     def progress(done: int, total: int) -> None:
         counted.append(done)
         kill(done, total)
 
-    found = run_map(_SlowSquare(), items, dask_address=ready.address, progress=progress)
+    seconds = 3.0 / count  # about 1.5 s of work for each of the two workers
+    found = run_map(_SlowSquare(seconds), items, dask_address=ready.address, progress=progress)
     assert killed
     assert [square for square, _ in found] == [x * x for x in items]
-    assert counted == list(range(len(items) + 1))
+    _counted_once(counted, len(items))
     assert len({pid for _, pid in found}) >= 2  # both workers took part
 
 
@@ -142,4 +154,4 @@ def test_a_worker_dying_in_a_task_loses_and_duplicates_nothing(
     )
     assert marker.exists()  # a worker did die
     assert found == [x * x for x in items]
-    assert counted == list(range(len(items) + 1))
+    _counted_once(counted, len(items))
