@@ -43,7 +43,7 @@ def _status(run: history.Run) -> str:
 
 @click.group()
 def runs() -> None:
-    """The run history: every solve, compare and sweep, recorded in a DuckDB file
+    """The run history: every solve, compare, sweep and robust, recorded in a DuckDB file
     ($ALLOCATOR_RUNS_DB, else ~/.local/share/allocator/runs.duckdb)."""
 
 
@@ -54,7 +54,7 @@ def runs() -> None:
 @click.option("--last", type=click.IntRange(min=1), default=None, help="only the last N runs")
 def list_runs(command: str | None, last: int | None) -> None:
     """One run a line, oldest first: id, time (UTC), command, scenario, status, objective
-    (FTE; compare: its first run's; sweep: the largest)."""
+    (FTE; compare: its first run's; sweep: the largest; robust: the point optimum's)."""
     path = history.db_path()
     try:
         found = history.list_runs(path, command=command)
@@ -154,14 +154,17 @@ def path() -> None:
 
 
 def _command(name: str) -> click.Command:
-    """The command a run was recorded by (solve, compare, sweep: the ones that record)."""
+    """The command a run was recorded by (solve, compare, sweep, robust: the ones that
+    record)."""
     from . import cli_board
     from .cli import solve
+    from .cli_robust import robust
 
     commands: dict[str, click.Command] = {
         "solve": solve,
         "compare": cli_board.compare,
         "sweep": cli_board.sweep,
+        "robust": robust,
     }
     if name not in commands:
         raise click.ClickException(f"a {name!r} run cannot be run again")
@@ -186,6 +189,9 @@ def rerun(ctx: click.Context, run_id: str, out: str) -> None:
     kwargs: dict[str, Any] = {k: v for k, v in run.options.items() if k in names}
     if "sets" in kwargs:
         kwargs["sets"] = [(key, list(values)) for key, values in kwargs["sets"]]
+    if kwargs.get("dask_address"):  # the files do not depend on where the samples ran
+        kwargs["dask_address"] = None
+        click.echo("note: robust samples re-run here, not on the recorded Dask cluster", err=True)
     exit_code = 0
     with tempfile.TemporaryDirectory(prefix="allocator-rerun-") as tmp:
         try:

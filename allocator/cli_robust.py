@@ -74,8 +74,12 @@ def robust(applications, scenario, samples, seed, workers, dask_address, out, qu
     except NoPointOptimum as exc:
         click.echo(f"no robustness analysis: {exc}", err=True)
         sys.exit(EXIT_NO_SOLUTION)
+    elapsed = time.perf_counter() - t0
+    from . import history
+
+    history.record("robust", out, applications=applications, scenarios=[scenario], timings={"total": elapsed, **result.timings_s})  # fmt: skip
     if not quiet:
-        _print(result, out, time.perf_counter() - t0)
+        _print(result, out, elapsed)
 
 
 def _print(result, out, seconds: float) -> None:  # type: ignore[no-untyped-def]

@@ -1,5 +1,5 @@
-"""The run history (CONTRACT.md, "Run history"): every ``solve``, ``compare`` and ``sweep``
-recorded in an embedded DuckDB database, so that any figure can be found again and any run
+"""The run history (CONTRACT.md, "Run history"): every ``solve``, ``compare``, ``sweep`` and
+``robust`` recorded in an embedded DuckDB database, so that any figure can be found again and any run
 repeated byte for byte (``allocator runs``, ``allocator rerun``: cli_history.py).
 
 Where: ``$ALLOCATOR_RUNS_DB`` if set, else ``$XDG_DATA_HOME/allocator/runs.duckdb``, else
@@ -46,11 +46,19 @@ only, not their bytes; ``rerun`` then needs the original file, unchanged."""
 LOCK_WAIT_S = 10.0
 """How long a process waits for another one's lock on the store before giving up."""
 SCHEMA_VERSION = 1
-COMMANDS = ("solve", "compare", "sweep")
+COMMANDS = ("solve", "compare", "sweep", "robust")
 VERSION_PACKAGES = ("allocator", "highspy", "ortools", "pulp", "duckdb", "numpy", "pandas")
-INPUT_PARAMS = {"solve": "scenario", "sweep": "scenario", "compare": "scenarios"}
+INPUT_PARAMS = {
+    "solve": "scenario",
+    "sweep": "scenario",
+    "compare": "scenarios",
+    "robust": "scenario",
+}
 """The click parameter naming the scenario file(s) of each command (``applications`` is the
 other input of every one, ``out`` the output directory)."""
+
+FLAGS = {"dask_address": "--dask"}
+"""Click parameters whose option is not named after them."""
 
 _SUPPRESS: contextvars.ContextVar[bool] = contextvars.ContextVar("history_suppress", default=False)
 _WARNED = False
@@ -386,6 +394,8 @@ def figures_of(
         figures["flips"] = len(flips)
         first = _number(rows[0].get("objective_fte")) if rows else None
         return figures, _status_of([r.get("status", "") for r in rows]), first, None
+    if command == "robust":
+        return _robust_figures(files)
     rows = _csv_rows(files, "sweep.csv")
     objectives = [v for v in (_number(r.get("objective_fte")) for r in rows) if v is not None]
     figures = {
@@ -396,6 +406,35 @@ def figures_of(
     }
     status = _status_of([r.get("status", "") for r in rows])
     return figures, status, figures["objective_fte_max"], None
+
+
+def _robust_figures(
+    files: Mapping[str, bytes | None],
+) -> tuple[dict[str, Any], str | None, float | None, float | None]:
+    """robust: the sample count and seed, the FTE the point optimum delivers over the samples,
+    the classes, and the robust recommendation's figures (robust_summary.json); status
+    optimal (a sample that is not ends the run without files), objective the point
+    optimum's FTE."""
+    try:
+        summary = json.loads((files.get("robust_summary.json") or b"{}").decode("utf-8"))
+    except ValueError:
+        summary = {}
+    keys = ("samples", "seed", "point_fte", "fte_mean", "fte_p10", "sample_optimum_fte_mean",
+            "solver")  # fmt: skip
+    figures: dict[str, Any] = {k: summary.get(k) for k in keys}
+    figures["classes"] = summary.get("classes")
+    rec = summary.get("recommendation")
+    if isinstance(rec, dict):
+        held = rec.get("held_out") or {}
+        figures["recommendation"] = {
+            "fte_mean": rec.get("fte_mean"),
+            "fte_p10": rec.get("fte_p10"),
+            "differs": rec.get("differs"),
+            "held_out_point_fte_mean": held.get("point_fte_mean"),
+            "held_out_recommended_fte_mean": held.get("recommended_fte_mean"),
+        }
+    status = "optimal" if summary else None
+    return figures, status, summary.get("point_fte"), None
 
 
 # --- recording --------------------------------------------------------------------------
@@ -448,7 +487,7 @@ def _argv(command: str, params: Mapping[str, Any]) -> list[str]:
     for name, value in params.items():
         if name in ("scenarios", "quiet") or value is None or value is False:
             continue
-        flag = "--" + name.replace("_", "-")
+        flag = FLAGS.get(name, "--" + name.replace("_", "-"))
         if name == "sets":
             for key, values in value:
                 argv += ["--set", f"{key}={','.join(_value_text(v) for v in values)}"]

@@ -49,6 +49,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from statistics import NormalDist
@@ -193,6 +194,7 @@ class RobustResult:
     optima: np.ndarray  # per sample: the sample's own optimum
     from_file: np.ndarray  # problem order: interval given in the file
     recommendation: Recommendation | None = None
+    timings_s: dict[str, float] = field(default_factory=dict)  # not in the files
 
     @property
     def app_ids(self) -> list[str]:
@@ -432,7 +434,9 @@ def run_robust(
         {**(options or RunOptions()).model_dump(), "method": "optimal", "time_limit_s": None}
     )
     plans = plans if plans is not None else model_plans()
+    t0 = time.perf_counter()
     point = allocate(applications, scenario, options, regions=regions, plans=plans)
+    t1 = time.perf_counter()
     if point.result.status is not SolveStatus.optimal:
         raise NoPointOptimum(
             f"the point-estimate problem is {point.result.status.value}, not optimal: "
@@ -445,10 +449,12 @@ def run_robust(
     low, high, from_file = intervals(eligible, themes)
     solver = SampleSolver(problem, options, low, high, seed, point.scales())
     found = run_map(solver, range(samples), workers, dask_address, progress)
+    t2 = time.perf_counter()
     funded = np.zeros(problem.n, dtype=np.int64)
     for flags, _, _ in found:
         funded += flags
     recommendation = recommend(problem, options, solver, samples) if recommended else None
+    timings = {"point": t1 - t0, "samples": t2 - t1, "recommendation": time.perf_counter() - t2}
     return RobustResult(
         point=point,
         samples=samples,
@@ -458,6 +464,7 @@ def run_robust(
         optima=np.array([o for _, _, o in found], dtype=np.float64),
         from_file=from_file,
         recommendation=recommendation,
+        timings_s=timings,
     )
 
 
