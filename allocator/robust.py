@@ -12,7 +12,8 @@ Uncertainty per application
 ``fte_low`` and ``fte_high`` (optional columns) are an 80% interval: the true figure lies
 below fte_low with probability 10% and above fte_high with probability 10%. Where an end is
 missing, it comes from a DEFAULT SPREAD PER MODEL PLAN, by the plan's theme as a proxy for how
-mature the use case is (an ASSUMPTION: the seeds give no intervals, only "order of magnitude"):
+mature the use case is (an ASSUMPTION: the seeds give no intervals, only "order of magnitude";
+documented per plan in models/README.md, "Uncertain FTE"):
 
 =============== ======================= ==================================================
 theme           80% interval            why
