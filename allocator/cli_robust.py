@@ -6,11 +6,17 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .cli_options import APPLICATIONS, SCENARIO
 from .errors import InputError, SolverUnavailable
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .robust import RobustResult
 
 BORDERLINE_SHOWN = 25
 """Borderline applications listed on the terminal (robust.csv has all)."""
@@ -38,7 +44,16 @@ BORDERLINE_SHOWN = 25
     "(replaced as one set)",
 )  # fmt: skip
 @click.option("--quiet", "-q", is_flag=True, help="no tables")
-def robust(applications, scenario, samples, seed, workers, dask_address, out, quiet) -> None:  # type: ignore[no-untyped-def]
+def robust(
+    applications: str | None,
+    scenario: str | None,
+    samples: int,
+    seed: int,
+    workers: int | None,
+    dask_address: str | None,
+    out: str,
+    quiet: bool,
+) -> None:
     """Which awards hold whatever the true FTE: funded share per application over SAMPLES
     exact solves of sampled FTE values, the FTE the point-estimate award set delivers, and a
     robust recommendation (the award set with the highest mean FTE over the samples) next to
@@ -82,7 +97,7 @@ def robust(applications, scenario, samples, seed, workers, dask_address, out, qu
         _print(result, out, elapsed)
 
 
-def _print(result, out, seconds: float) -> None:  # type: ignore[no-untyped-def]
+def _print(result: RobustResult, out: str, seconds: float) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -134,9 +149,10 @@ def _print(result, out, seconds: float) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def _print_recommendation(console, result, summary) -> None:  # type: ignore[no-untyped-def]
+def _print_recommendation(console: Console, result: RobustResult, summary: dict[str, Any]) -> None:
     from rich.table import Table
 
+    assert result.recommendation is not None
     rec = summary["recommendation"]
     held = rec["held_out"]
     table = Table(

@@ -24,10 +24,13 @@ in a worker.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import os
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing.context import BaseContext
 from typing import Any
 
 Progress = Callable[[int, int], None]
@@ -89,7 +92,7 @@ def _apply_block(block: list[Any]) -> list[Any]:
     return [fn(item) for item in block]
 
 
-def _context():  # type: ignore[no-untyped-def]
+def _context() -> BaseContext:
     import multiprocessing
 
     methods = multiprocessing.get_all_start_methods()
@@ -104,7 +107,7 @@ def _run_pool(
     found: list[list[Any] | None] = [None] * len(starts)
     done = 0
     with ProcessPoolExecutor(
-        workers, mp_context=_context(), initializer=_set_fn, initargs=(fn,)
+        workers, mp_context=_context(), initializer=functools.partial(_set_fn, fn)
     ) as pool:
         futures = {pool.submit(_apply_block, items[s : s + size]): b for b, s in enumerate(starts)}
         for future in as_completed(futures):
@@ -131,15 +134,14 @@ def dask_items_per_task(items: int, workers: int) -> int:
 def _run_dask(
     fn: Callable[[Any], Any], items: list[Any], address: str, progress: Progress | None
 ) -> list[Any]:
-    try:
-        from distributed import Client
-        from distributed import as_completed as dask_completed
+    try:  # as Any: distributed's functions carry no annotations
+        distributed: Any = importlib.import_module("distributed")
     except ImportError as exc:
         raise ExecutorUnavailable(
             "--dask needs the 'distributed' package (pip install distributed)"
         ) from exc
     try:
-        client = Client(address, timeout=DASK_CONNECT_TIMEOUT_S)
+        client = distributed.Client(address, timeout=DASK_CONNECT_TIMEOUT_S)
     except (OSError, TimeoutError) as exc:
         raise ExecutorUnavailable(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
     try:
@@ -153,7 +155,7 @@ def _run_dask(
         index = {f.key: b for b, f in enumerate(futures)}
         found: list[list[Any] | None] = [None] * len(blocks)
         done = 0
-        for future in dask_completed(futures):
+        for future in distributed.as_completed(futures):
             block = future.result()
             found[index[future.key]] = block
             done += len(block)

@@ -51,7 +51,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from statistics import NormalDist
 from typing import Any
@@ -86,7 +86,7 @@ class NoPointOptimum(RuntimeError):
 
 
 def intervals(
-    applications: list[Application], themes: dict[str, str]
+    applications: list[Application], themes: Mapping[str, str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(low, high, from_file) per application, in the given order: the application's own
     ends where given, else DEFAULT_SPREAD of its theme (``themes``: application_id -> theme);

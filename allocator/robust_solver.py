@@ -53,7 +53,6 @@ from .model.mip import LinearModel, build_mip
 from .model.problem import AllocationProblem
 from .model.reduce import (
     DualBound,
-    LpSolution,
     dual_bound,
     fix_by_reduced_cost,
     is_feasible,
@@ -61,6 +60,7 @@ from .model.reduce import (
     rounding_dive,
     start_vector,
 )
+from .solution import LpSolution
 
 Floats = npt.NDArray[np.float64]
 
