@@ -30,6 +30,13 @@ def _sha256(path: Path) -> str:
     default=None,
     help="a sweep.csv (allocator sweep): its FTE frontier is charted",
 )
+@click.option(
+    "--robust",
+    "robust_dir",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="an allocator robust output directory: its selection frequencies are charted",
+)
 @click.option("--out", "-o", type=click.Path(file_okay=False), required=True)
 @click.option(
     "--no-prices",
@@ -44,6 +51,7 @@ def report(
     scenarios: tuple[str, ...],
     applications: str | None,
     sweep_file: str | None,
+    robust_dir: str | None,
     out: str,
     no_prices: bool,
     workers: int | None,
@@ -84,6 +92,14 @@ def report(
                 sweep = read_sweep(sweep_file)
             except (ValueError, UnicodeDecodeError) as exc:
                 raise click.BadParameter(str(exc), param_hint="--sweep") from None
+        robust = None
+        if robust_dir:
+            from .robust_report import read_robust
+
+            try:
+                robust = read_robust(robust_dir)
+            except (ValueError, KeyError, UnicodeDecodeError) as exc:
+                raise click.BadParameter(str(exc), param_hint="--robust") from None
         tables: dict[str, RegionTable] = {}
         for _, scen in loaded:
             regions = regions_for(scen)
@@ -105,7 +121,9 @@ def report(
         sources += [(p.name, _sha256(p)) for p in paths]
         if sweep_file:
             sources.append((Path(sweep_file).name, _sha256(Path(sweep_file))))
-        content = report_bytes(runs, prices, sweep, sources)
+        if robust is not None:
+            sources += robust.sources()
+        content = report_bytes(runs, prices, sweep, sources, robust=robust)
         write_set(Path(out), {REPORT_FILE: content})
     except InputError as exc:
         click.echo(exc.render(limit=200), err=True)

@@ -38,6 +38,8 @@ from .results import Row
 if TYPE_CHECKING:
     from plotly.graph_objects import Figure  # plotly has no type information: Any to mypy
 
+    from .robust_report import RobustFiles
+
 REPORT_FILE = "report.html"
 CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
@@ -51,6 +53,7 @@ CHART_IDS = {
     "years": "chart-years",
     "regions": "chart-regions",
     "sweep": "chart-sweep",
+    "robust": "chart-robust",  # allocator/robust_report.py
 }
 THEME_NAMES = {
     "ai": "AI",
@@ -542,6 +545,7 @@ def render_report(
     sweep: Sweep | None = None,
     sources: Sequence[tuple[str, str]] = (),
     title: str = "AZWA breakthrough funds: scenario report",
+    robust: RobustFiles | None = None,
 ) -> str:
     """The report as HTML text. ``runs``: ``comparison.solve_runs``; ``prices``: scenario ->
     cap shadow prices (None: not computed); ``sources``: (file name, SHA-256) of the inputs,
@@ -568,6 +572,10 @@ def render_report(
     ]
     if sweep is not None:
         charts.append(("sweep", sweep_figure(sweep), "every point solved to optimality"))
+    if robust is not None:  # allocator robust's files (allocator report --robust DIR)
+        from .robust_report import robust_figure, robust_note
+
+        charts.append(("robust", robust_figure(robust), robust_note(robust)))
     parts: list[str] = []
     inlined = False
     for key, fig, note in charts:
@@ -666,6 +674,7 @@ def report_bytes(
     sweep: Sweep | None = None,
     sources: Sequence[tuple[str, str]] = (),
     title: str = "AZWA breakthrough funds: scenario report",
+    robust: RobustFiles | None = None,
 ) -> bytes:
     """``render_report`` as UTF-8 bytes (what ``allocator report`` writes)."""
-    return render_report(runs, prices, sweep, sources, title).encode("utf-8")
+    return render_report(runs, prices, sweep, sources, title, robust).encode("utf-8")
