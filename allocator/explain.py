@@ -27,7 +27,7 @@ import numpy as np
 
 from . import baselines
 from .backends import Backend, RawSolution
-from .backends.base import LpSession
+from .backends.base import FEASIBILITY_TOL, LpSession
 from .domain import AwardStatus, Method, RunOptions, SolveStatus
 from .engine import Allocation
 from .families import FAMILIES, family_of
@@ -38,6 +38,7 @@ from .model.problem import AllocationProblem, ConstraintInfo, never_fundable
 from .model.reduce import (
     dual_bound,
     fix_by_reduced_cost,
+    holds_when_rounded,
     is_feasible,
     relaxation,
     rounding_dive,
@@ -234,6 +235,10 @@ def _optimum(
         if small is not None:
             x0 = small.shrink(start) if start is not None and is_feasible(fixed, start) else None
             raw = backend.solve_small(small.model, base.options, start=x0, abs_gap=gap)
+            if raw.values is not None and not holds_when_rounded(
+                variant, small.expand(raw.values), FEASIBILITY_TOL
+            ):  # an answer within the solver's integrality tolerance only: presolve on
+                raw = backend.solve(small.model, base.options, start=x0)
             if (
                 raw.status is SolveStatus.optimal
                 and raw.values is not None
