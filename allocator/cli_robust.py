@@ -43,6 +43,12 @@ BORDERLINE_SHOWN = 25
     help="directory for robust.csv, robust_summary.json and robust_recommendation.csv "
     "(replaced as one set)",
 )  # fmt: skip
+@click.option(
+    "--cvar", "cvar_alpha", type=click.FloatRange(0, 1, min_open=True), default=None,
+    metavar="SHARE",
+    help="also the award set with the highest mean FTE over the worst SHARE of the samples "
+    "(e.g. 0.1), one exact MIP over all samples",
+)  # fmt: skip
 @click.option("--quiet", "-q", is_flag=True, help="no tables")
 def robust(
     applications: str | None,
@@ -52,6 +58,7 @@ def robust(
     workers: int | None,
     dask_address: str | None,
     out: str,
+    cvar_alpha: float | None,
     quiet: bool,
 ) -> None:
     """Which awards hold whatever the true FTE: funded share per application over SAMPLES
@@ -78,6 +85,7 @@ def robust(
                 workers=workers,
                 dask_address=dask_address,
                 progress=bar,
+                cvar_alpha=cvar_alpha,
             )
         write_set(Path(out), render(result))
     except InputError as exc:
@@ -89,6 +97,9 @@ def robust(
     except NoPointOptimum as exc:
         click.echo(f"no robustness analysis: {exc}", err=True)
         sys.exit(EXIT_NO_SOLUTION)
+    except ValueError as exc:  # --cvar over too many samples x applications
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
     elapsed = time.perf_counter() - t0
     from . import history
 
@@ -155,29 +166,51 @@ def _print_recommendation(console: Console, result: RobustResult, summary: dict[
     assert result.recommendation is not None
     rec = summary["recommendation"]
     held = rec["held_out"]
+    low = summary.get("cvar")
     table = Table(
         "FTE delivered",
         "point-estimate optimum",
         "robust recommendation",
+        *([f"best worst-{low['alpha']:g} set"] if low else []),
         title="Robust recommendation (highest mean FTE over the samples) against the "
         "point-estimate optimum, on the same samples",
     )
-    table.add_row("mean", f"{summary['fte_mean']:,.1f}", f"{rec['fte_mean']:,.1f}")
-    table.add_row("10th percentile", f"{summary['fte_p10']:,.1f}", f"{rec['fte_p10']:,.1f}")
+    table.add_row(
+        "mean",
+        f"{summary['fte_mean']:,.1f}",
+        f"{rec['fte_mean']:,.1f}",
+        *([f"{low['fte_mean']:,.1f}"] if low else []),
+    )
+    table.add_row(
+        "10th percentile",
+        f"{summary['fte_p10']:,.1f}",
+        f"{rec['fte_p10']:,.1f}",
+        *([f"{low['fte_p10']:,.1f}"] if low else []),
+    )
+    if low:
+        table.add_row(
+            f"mean of the worst {low['alpha']:g} (CVaR)",
+            f"{low['point_cvar']:,.1f}",
+            f"{low['recommended_cvar']:,.1f}",
+            f"{low['cvar']:,.1f}",
+        )
     table.add_row(
         "min / max",
         f"{summary['fte_min']:,.1f} / {summary['fte_max']:,.1f}",
         f"{rec['fte_min']:,.1f} / {rec['fte_max']:,.1f}",
+        *([""] if low else []),
     )
     table.add_row(
         f"mean on {held['samples']} held-out samples",
         f"{held['point_fte_mean']:,.1f}",
         f"{held['recommended_fte_mean']:,.1f}",
+        *([""] if low else []),
     )
     table.add_row(
         "10th percentile, held out",
         f"{held['point_fte_p10']:,.1f}",
         f"{held['recommended_fte_p10']:,.1f}",
+        *([""] if low else []),
     )
     console.print(table)
     changes = result.recommendation.changes(result.point_scale)

@@ -433,6 +433,10 @@ def _robust_figures(
             "held_out_point_fte_mean": held.get("point_fte_mean"),
             "held_out_recommended_fte_mean": held.get("recommended_fte_mean"),
         }
+    low = summary.get("cvar")
+    if isinstance(low, dict):
+        keys = ("alpha", "cvar", "point_cvar", "recommended_cvar", "fte_mean", "differs")
+        figures["cvar"] = {k: low.get(k) for k in keys}
     status = "optimal" if summary else None
     return figures, status, summary.get("point_fte"), None
 

@@ -195,6 +195,7 @@ class RobustResult:
     optima: np.ndarray  # per sample: the sample's own optimum
     from_file: np.ndarray  # problem order: interval given in the file
     recommendation: Recommendation | None = None
+    cvar_set: CvarSet | None = None
     timings_s: dict[str, float] = field(default_factory=dict)  # not in the files
 
     @property
@@ -244,6 +245,7 @@ class RobustResult:
                 if self.recommendation is not None
                 else {}
             ),
+            **({"cvar": self.cvar_set.summary(self)} if self.cvar_set is not None else {}),
         }
 
     @property
@@ -317,7 +319,7 @@ class Recommendation:
     def rows(self, result: RobustResult) -> list[dict[str, Any]]:
         """robust_recommendation.csv: one row per eligible application, by application_id."""
         how = dict(self.changes(result.point_scale))
-        return [
+        rows = [
             {
                 "application_id": a,
                 "fte": float(f),
@@ -338,6 +340,10 @@ class Recommendation:
                 )
             )
         ]
+        if result.cvar_set is not None:  # --cvar: its award set in one more column
+            for row, c in zip(rows, result.cvar_set.scale):
+                row["cvar_scale"] = float(c)
+        return rows
 
 
 RECOMMENDATION_COLUMNS = [
@@ -393,6 +399,112 @@ def recommend(
     )
 
 
+CVAR_MAX_ENTRIES = 5_000_000
+"""--cvar builds one MIP holding every sample (samples x eligible applications entries): at
+most this many (bench/README.md: 1,000 samples x 299 applications solve in ~30 s)."""
+
+
+@dataclass
+class CvarSet:
+    """The award set with the highest CVaR: the mean FTE over the worst ``alpha`` share of the
+    samples (Rockafellar-Uryasev: max t - sum_k max(0, t - X_k) / (alpha N) over t and the
+    award set, X_k the set's FTE in sample k), solved exactly in one MIP that holds every
+    sample; the scenario's secondary objectives are not applied to it."""
+
+    alpha: float
+    scale: np.ndarray  # problem order, as awarded (whole cents)
+    delivered: np.ndarray  # per sample
+
+    def summary(self, result: RobustResult) -> dict[str, Any]:
+        point, ids = result.point_scale, result.app_ids
+        rec = result.recommendation
+        changes = [
+            i for i, (p, c) in enumerate(zip(point, self.scale))
+            if (p > 0) != (c > 0) or abs(float(p) - float(c)) > SCALE_DIFFERS
+        ]  # fmt: skip
+        return {
+            "alpha": self.alpha,
+            "method": f"the award set with the highest mean FTE over the worst {self.alpha:g} "
+            "of the samples (CVaR), one exact MIP over all samples",
+            "status": "optimal",
+            "cvar": cvar(self.delivered, self.alpha),
+            "point_cvar": cvar(result.delivered, self.alpha),
+            "recommended_cvar": None if rec is None else cvar(rec.delivered, self.alpha),
+            "fte_mean": float(np.mean(self.delivered)),
+            "fte_p10": float(np.percentile(self.delivered, 10)),
+            "differs": len(changes),
+            "differs_from_point": [ids[i] for i in changes],
+        }
+
+
+def cvar(values: np.ndarray, alpha: float) -> float:
+    """The mean of the worst ``alpha`` share of ``values`` (a fraction of the last one where
+    alpha x N is not whole): the CVaR of the formula in CvarSet."""
+    ordered = np.sort(np.asarray(values, dtype=np.float64))
+    m = alpha * len(ordered)
+    whole = min(len(ordered), math.floor(m + 1e-9))  # alpha x N whole up to round-off
+    total = math.fsum(ordered[:whole])
+    if whole < len(ordered) and m - whole > 1e-9:
+        total += (m - whole) * float(ordered[whole])
+    return total / m
+
+
+def _check_cvar(samples: int, n: int, alpha: float) -> None:
+    if not 0 < alpha <= 1:
+        raise ValueError("the CVaR share must lie in (0, 1]")
+    if samples * n > CVAR_MAX_ENTRIES:
+        raise ValueError(
+            f"--cvar over {samples:,} samples x {n:,} applications is one MIP of "
+            f"{samples * n:,} entries, over the limit of {CVAR_MAX_ENTRIES:,}"
+        )
+
+
+def cvar_set(
+    problem: AllocationProblem,
+    options: RunOptions,
+    solver: SampleSolver,
+    samples: int,
+    alpha: float,
+) -> CvarSet:
+    """The CVaR award set (CvarSet); NoPointOptimum when its solve ends otherwise than
+    optimal, ValueError when the MIP would be larger than CVAR_MAX_ENTRIES."""
+    from .backends import Feature, get_backend
+    from .feasibility import snap_scales, whole_cents
+    from .model.mip import CONTINUOUS, build_mip
+    from .model.problem import ConstraintInfo
+
+    _check_cvar(samples, problem.n, alpha)
+    backend = get_backend(options.solver)
+    base = build_mip(problem, semicontinuous=Feature.SEMICONTINUOUS in backend.features)
+    names = ["cvar:t"] + [f"cvar:shortfall:{k}" for k in range(samples)]
+    lower = np.concatenate(([-np.inf], np.zeros(samples)))
+    model, cols = base.with_columns(names, lower, np.inf, CONTINUOUS)
+    t_col, short = cols[0], cols[1:]
+    rows, columns, values = [], [], []
+    for k in range(samples):  # shortfall_k >= t - fte_k . s
+        fte = solver.fte(k)
+        nz = np.flatnonzero(fte)
+        rows.append(np.full(len(nz) + 2, k))
+        columns.append(np.concatenate((base.scale_col[nz], [t_col, short[k]])))
+        values.append(np.concatenate((fte[nz], [-1.0, 1.0])))
+    infos = [ConstraintInfo(f"cvar:{k}", "cvar", str(k)) for k in range(samples)]
+    model = model.with_rows(
+        infos, 0.0, np.inf, np.concatenate(rows), np.concatenate(columns), np.concatenate(values)
+    )
+    objective = np.zeros(model.num_cols)
+    objective[t_col] = 1.0
+    objective[short] = -1.0 / (alpha * samples)
+    raw = backend.solve(replace(model, col_obj=objective), options)
+    if raw.status is not SolveStatus.optimal or raw.values is None:
+        raise NoPointOptimum(
+            f"the CVaR award set ended {raw.status.value}, not optimal: {raw.message}"
+        )
+    scale = snap_scales(problem, raw.values[model.scale_col], model.choices(raw.values))
+    scale, _ = whole_cents(problem, scale)
+    delivered = np.array([float(scale @ solver.fte(k)) for k in range(samples)])
+    return CvarSet(alpha, scale, delivered)
+
+
 def classify(share: float) -> str:
     if share >= CORE_FROM:
         return "core"
@@ -421,10 +533,11 @@ def run_robust(
     dask_address: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     recommended: bool = True,
+    cvar_alpha: float | None = None,
 ) -> RobustResult:
     """The point-estimate optimum, then ``samples`` exact solves of sampled FTE values (see
     the module docstring) and, with ``recommended``, the robust recommendation
-    (Recommendation). Raises NoPointOptimum when the point problem has no proven
+    (Recommendation); with ``cvar_alpha``, the CVaR award set too (CvarSet). Raises NoPointOptimum when the point problem has no proven
     optimum or a sample's solve ends otherwise than optimal."""
     from .catalog import model_plans
     from .executor import run_map
@@ -449,13 +562,21 @@ def run_robust(
     themes = {a.application_id: plans[a.use_case].theme for a in eligible}
     low, high, from_file = intervals(eligible, themes)
     solver = SampleSolver(problem, options, low, high, seed, point.scales())
+    if cvar_alpha is not None:
+        _check_cvar(samples, problem.n, cvar_alpha)  # before the long part, not after it
     found = run_map(solver, range(samples), workers, dask_address, progress)
     t2 = time.perf_counter()
     funded = np.zeros(problem.n, dtype=np.int64)
     for flags, _, _ in found:
         funded += flags
     recommendation = recommend(problem, options, solver, samples) if recommended else None
-    timings = {"point": t1 - t0, "samples": t2 - t1, "recommendation": time.perf_counter() - t2}
+    t3 = time.perf_counter()
+    lowest = None
+    if cvar_alpha is not None:
+        lowest = cvar_set(problem, options, solver, samples, cvar_alpha)
+    timings = {"point": t1 - t0, "samples": t2 - t1, "recommendation": t3 - t2}
+    if lowest is not None:
+        timings["cvar"] = time.perf_counter() - t3
     return RobustResult(
         point=point,
         samples=samples,
@@ -465,6 +586,7 @@ def run_robust(
         optima=np.array([o for _, _, o in found], dtype=np.float64),
         from_file=from_file,
         recommendation=recommendation,
+        cvar_set=lowest,
         timings_s=timings,
     )
 
@@ -479,7 +601,6 @@ def render(result: RobustResult) -> dict[str, bytes]:
         "robust_summary.json": render_json(result.summary()),
     }
     if result.recommendation is not None:
-        files["robust_recommendation.csv"] = render_csv(
-            result.recommendation.rows(result), RECOMMENDATION_COLUMNS
-        )
+        columns = RECOMMENDATION_COLUMNS + (["cvar_scale"] if result.cvar_set else [])
+        files["robust_recommendation.csv"] = render_csv(result.recommendation.rows(result), columns)
     return files

@@ -16,7 +16,7 @@ from allocator.cli_robust import robust
 from allocator.errors import InputError
 from allocator.executor import run_map
 from allocator.io.inputs import load_submission
-from allocator.robust import Z80, classify, run_robust, sample_fte, sample_normals
+from allocator.robust import Z80, classify, render, run_robust, sample_fte, sample_normals
 
 from .conftest import REGIONS, app, scenario
 
@@ -329,3 +329,48 @@ def test_a_sample_does_not_depend_on_the_samples_before_it(tmp_path: Path) -> No
     for k in ks:
         assert np.array_equal(a[k][0], b[k][0])
         assert a[k][1:] == b[k][1:]
+
+
+# ---- CVaR (--cvar) --------------------------------------------------------------------------
+
+
+def test_cvar_of_values() -> None:
+    from allocator.robust import cvar
+
+    values = np.array([5.0, 1.0, 3.0, 2.0, 4.0, 6.0, 7.0, 8.0, 9.0, 10.0])
+    assert cvar(values, 0.2) == pytest.approx(1.5)  # the worst two
+    assert cvar(values, 0.25) == pytest.approx((1 + 2 + 0.5 * 3) / 2.5)  # and half the third
+    assert cvar(values, 1.0) == pytest.approx(values.mean())
+
+
+def test_cvar_set_is_at_least_as_good_in_the_bad_cases() -> None:
+    """Room for two of three: the long downside of B (80% in 2..11) makes the set with the
+    best worst-10% mean fund the certain A; its CVaR is at least the others'."""
+    apps = [
+        app("A", 1e6, 10.0, fte_low=10.0, fte_high=10.0),
+        app("B", 1e6, 10.5, fte_low=2.0, fte_high=11.0),
+        app("C", 1e6, 100.0, fte_low=90.0, fte_high=110.0),
+    ]
+    found = run_robust(apps, scenario(ceiling=2e6), 30, 7, regions=REGIONS, workers=1,
+                       cvar_alpha=0.1)  # fmt: skip
+    low = found.cvar_set
+    assert low is not None
+    assert dict(zip(found.app_ids, low.scale)) == {"A": 1.0, "B": 0.0, "C": 1.0}
+    summary = found.summary()["cvar"]
+    assert summary["status"] == "optimal" and summary["alpha"] == 0.1
+    assert summary["cvar"] >= summary["point_cvar"] - 1e-9
+    assert summary["cvar"] >= summary["recommended_cvar"] - 1e-9
+    assert summary["differs_from_point"] == ["A", "B"]
+    files = render(found)
+    header = files["robust_recommendation.csv"].decode().splitlines()[0]
+    assert header.endswith(",cvar_scale")
+
+
+def test_cvar_too_large_is_refused_before_the_samples(monkeypatch: pytest.MonkeyPatch) -> None:
+    import allocator.robust as robust_module
+
+    monkeypatch.setattr(robust_module, "CVAR_MAX_ENTRIES", 10)
+    apps = [app("A", 1e6, 10.0), app("B", 1e6, 10.5), app("C", 1e6, 100.0)]
+    with pytest.raises(ValueError, match="over the limit"):
+        run_robust(apps, scenario(ceiling=2e6), 4, 7, regions=REGIONS, workers=1,
+                   cvar_alpha=0.5, progress=lambda d, t: pytest.fail("samples ran"))  # fmt: skip
