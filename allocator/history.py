@@ -57,7 +57,7 @@ INPUT_PARAMS = {
 """The click parameter naming the scenario file(s) of each command (``applications`` is the
 other input of every one, ``out`` the output directory)."""
 
-FLAGS = {"dask_address": "--dask"}
+FLAGS = {"dask_address": "--dask", "cvar_alpha": "--cvar"}
 """Click parameters whose option is not named after them."""
 
 _SUPPRESS: contextvars.ContextVar[bool] = contextvars.ContextVar("history_suppress", default=False)
@@ -435,8 +435,10 @@ def _robust_figures(
         }
     low = summary.get("cvar")
     if isinstance(low, dict):
-        keys = ("alpha", "cvar", "point_cvar", "recommended_cvar", "fte_mean", "differs")
-        figures["cvar"] = {k: low.get(k) for k in keys}
+        figures["cvar"] = {
+            k: low.get(k)
+            for k in ("alpha", "cvar", "point_cvar", "recommended_cvar", "fte_mean", "differs")
+        }
     status = "optimal" if summary else None
     return figures, status, summary.get("point_fte"), None
 

@@ -45,7 +45,9 @@ def test_robust_recorded_listed_shown_and_rerun_byte_identical(db: Path, tmp_pat
         "robust", "--applications", str(apps), "--scenario", str(scen), "--samples", "6",
         "--seed", "2", "--workers", "1", "--out", str(out),
     ]  # fmt: skip
-    assert run.options == {"dask_address": None, "samples": 6, "seed": 2, "workers": 1}
+    assert run.options == {
+        "dask_address": None, "samples": 6, "seed": 2, "workers": 1, "cvar_alpha": None
+    }  # fmt: skip
     assert run.figures["samples"] == 6 and run.figures["seed"] == 2
     assert run.figures["solver"] == "highs"
     assert run.objective == pytest.approx(run.figures["point_fte"])
@@ -75,6 +77,7 @@ def test_a_dask_run_is_rerun_here(db: Path, tmp_path: Path) -> None:
         "workers": None,
         "dask_address": "tcp://127.0.0.1:1",
         "out": str(out),
+        "cvar_alpha": None,
         "quiet": True,
     }
     args = ["robust", "-a", str(apps), "-s", str(scen), "--samples", "4", "--seed", "9"]
@@ -89,4 +92,17 @@ def test_a_dask_run_is_rerun_here(db: Path, tmp_path: Path) -> None:
     rerun = CliRunner().invoke(main, ["rerun", run_id, "--out", str(again)])
     assert rerun.exit_code == 0, rerun.output
     assert "not on the recorded Dask cluster" in rerun.output
+    assert _files(again) == _files(out)
+
+
+def test_a_cvar_run_is_recorded_and_rerun(db: Path, tmp_path: Path) -> None:
+    apps, scen = _small_files(tmp_path, "wide")
+    out = tmp_path / "out"
+    args = ["robust", "-a", str(apps), "-s", str(scen), "--samples", "5", "--cvar", "0.2"]
+    assert _invoke(*args, "--workers", "1", "-q", "--out", str(out)).exit_code == 0
+    run = history.get_run(_invoke("runs", "list").output.split()[0])
+    assert run.argv[run.argv.index("--cvar") + 1] == "0.2"
+    assert run.figures["cvar"]["alpha"] == 0.2
+    again = tmp_path / "again"
+    assert _invoke("rerun", run.run_id, "--out", str(again)).exit_code == 0
     assert _files(again) == _files(out)
