@@ -15,19 +15,22 @@ scenarios/baseline.yaml (the command's default), seed 1. Steps:
     timed): the whole command with `--dask ADDRESS` and the map alone, and the files of (a)
     and (b) compared byte for byte;
 (c) per-solve time: --per-solve samples solved one after the other in this process (one
-    worker's model, built before the clock starts), wall and CPU; the Dask overhead per task:
-    the scheduler's CPU time per task (read on the scheduler before and after the map) and
-    this process's (the client's) per task, for the samples' tasks and for 2,000 tasks that
-    do nothing; the wall time per no-op task; and per sample task (Dask map wall x workers -
-    samples x per-solve) / samples.
+    worker's model, built before the clock starts), wall and CPU; Dask's overhead: 2,000
+    tasks of one item that do nothing (client.map as run_map submits them), wall per task
+    and the scheduler's CPU per task (read on the scheduler before and after) and this
+    process's (the client's); the same per sample for the samples' own run; and what Dask
+    costs per sample on this machine, (Dask map wall x workers - samples x per-solve) /
+    samples (the scheduler, the client and the nannies share the 2 cores with the workers).
 
-The extrapolation to 100,000 samples on W workers: T(W) = max(N t / W, N o) + setup +
-recommendation, with t the per-solve time and o the serial cost per task (the larger of the
-scheduler's and the client's CPU per task: each handles the tasks one at a time, so N o is
-a floor however many workers there are); setup = the whole command minus its map (point
-solve, recommendation, files), the recommendation scaled to N. The assumption: one core per
-worker as fast as one core here, the same submission, the scheduler's per-task cost as
-measured here, and no network cost beyond loopback's.
+The extrapolation to N = 100,000 samples on W workers:
+    T(W) = max(N t / W, tasks x s, tasks x c) + setup + recommendation x N / samples,
+t the per-solve time, tasks = N / (samples a task: executor.dask_items_per_task(N, W)),
+s and c the scheduler's and the client's CPU per task (each handles tasks one at a time: a
+floor however many workers there are), setup = the whole command minus its map and its
+recommendation (point solve, files, process start), the recommendation = its solve (as
+here) + N x the re-draws of one sample (three draws a sample in the client, serial). The assumption: one core
+per worker as fast as one core here, the same submission, the scheduler's and the client's
+per-task cost as measured here, no network cost beyond loopback's.
 
 Results on stdout and in bench/results/robust.md and robust.json (not in git).
 """
@@ -80,8 +83,28 @@ def timed_dask_map(fn: Any, items: range, address: str) -> tuple[list[Any], dict
     n = len(items)
     return found, {
         "wall_s": wall,
-        "scheduler_cpu_per_task_s": scheduler_cpu / n,
-        "client_cpu_per_task_s": client_cpu / n,
+        "scheduler_cpu_per_sample_s": scheduler_cpu / n,
+        "client_cpu_per_sample_s": client_cpu / n,
+    }
+
+
+def noop_tasks(address: str, count: int) -> dict[str, float]:
+    """``count`` tasks of one item each that do nothing (client.map, as run_map submits
+    them): wall, scheduler CPU and client CPU per task."""
+    from distributed import Client, as_completed
+
+    with Client(address) as client:
+        s0 = client.run_on_scheduler(_cpu)
+        c0, w0 = time.process_time(), time.perf_counter()
+        futures = client.map(_noop, range(count), pure=False)
+        for future in as_completed(futures):
+            future.result()
+        wall, client_cpu = time.perf_counter() - w0, time.process_time() - c0
+        scheduler_cpu = client.run_on_scheduler(_cpu) - s0
+    return {
+        "wall_per_task_s": wall / count,
+        "scheduler_cpu_per_task_s": scheduler_cpu / count,
+        "client_cpu_per_task_s": client_cpu / count,
     }
 
 
@@ -143,7 +166,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
 
-    from allocator.executor import run_map
+    from allocator.executor import dask_items_per_task, run_map
     from allocator.robust import recommend
     from tests.dask_cli import DaskCliCluster
 
@@ -173,6 +196,12 @@ def main() -> None:
         t0 = time.perf_counter()
         recommend(point.problem, solver.options, solver, n)
         figures["recommendation_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for k in range(n):  # what recommend draws per sample: the sample twice, its twin once
+            solver.fte(k)
+            solver.fte(k)
+            solver.fte(k, held_out=True)
+        figures["redraw_per_sample_s"] = (time.perf_counter() - t0) / n
 
         # (a) process pool
         out_pool = work / "pool"
@@ -195,14 +224,15 @@ def main() -> None:
             fresh, _ = solver_for(apps)
             dask_found, timing = timed_dask_map(fresh, range(n), cluster.address)
             figures["dask_map_s"] = timing["wall_s"]
-            figures["dask_scheduler_cpu_per_task_s"] = timing["scheduler_cpu_per_task_s"]
-            figures["dask_client_cpu_per_task_s"] = timing["client_cpu_per_task_s"]
+            figures["dask_scheduler_cpu_per_sample_s"] = timing["scheduler_cpu_per_sample_s"]
+            figures["dask_client_cpu_per_sample_s"] = timing["client_cpu_per_sample_s"]
+            figures["dask_items_per_task"] = dask_items_per_task(n, workers)
             print(f"(b) map alone: {figures['dask_map_s']:.1f} s "
                   f"({n / figures['dask_map_s']:.1f} samples/s)", flush=True)  # fmt: skip
-            _, timing = timed_dask_map(_noop, range(NOOP_TASKS), cluster.address)
-            figures["dask_noop_task_s"] = timing["wall_s"] / NOOP_TASKS
-            figures["dask_noop_scheduler_cpu_per_task_s"] = timing["scheduler_cpu_per_task_s"]
-            figures["dask_noop_client_cpu_per_task_s"] = timing["client_cpu_per_task_s"]
+            noop = noop_tasks(cluster.address, NOOP_TASKS)
+            figures["dask_noop_task_s"] = noop["wall_per_task_s"]
+            figures["dask_scheduler_cpu_per_task_s"] = noop["scheduler_cpu_per_task_s"]
+            figures["dask_client_cpu_per_task_s"] = noop["client_cpu_per_task_s"]
         same_files = all(
             (out_pool / p.name).read_bytes() == p.read_bytes() for p in out_dask.iterdir()
         ) and sorted(p.name for p in out_pool.iterdir()) == sorted(
@@ -214,28 +244,36 @@ def main() -> None:
         figures["identical_files"] = same_files
         figures["identical_results"] = same_map
         figures["dask_vs_pool_throughput"] = figures["pool_map_s"] / figures["dask_map_s"]
-        figures["dask_overhead_per_task_s"] = max(
+        figures["dask_cost_per_sample_s"] = max(
             0.0, (figures["dask_map_s"] * workers - n * per_solve) / n
         )
         figures["load_end"] = load()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    setup = figures["pool_command_s"] - figures["pool_map_s"]  # point solve, recommendation, I/O
-    overhead = max(  # serial per task: the scheduler's CPU, or the client's
-        figures["dask_scheduler_cpu_per_task_s"], figures["dask_client_cpu_per_task_s"]
+    # the point solve, files and process start: the whole command minus its map and its
+    # recommendation (which the extrapolation scales with the samples)
+    setup = max(
+        0.0, figures["pool_command_s"] - figures["pool_map_s"] - figures["recommendation_s"]
     )
-    figures["serial_overhead_per_task_s"] = overhead
+    figures["setup_s"] = setup
     figures["extrapolation"] = {}
     for w in EXTRAPOLATE_WORKERS:
+        per_task = dask_items_per_task(EXTRAPOLATE_SAMPLES, w)
+        tasks = -(-EXTRAPOLATE_SAMPLES // per_task)
         compute = EXTRAPOLATE_SAMPLES * per_solve / w
-        floor = EXTRAPOLATE_SAMPLES * overhead
-        recommendation = figures["recommendation_s"] * EXTRAPOLATE_SAMPLES / n
+        scheduler = tasks * figures["dask_scheduler_cpu_per_task_s"]
+        client = tasks * figures["dask_client_cpu_per_task_s"]
+        redraws = figures["redraw_per_sample_s"]
+        recommendation = figures["recommendation_s"] - n * redraws + EXTRAPOLATE_SAMPLES * redraws
         figures["extrapolation"][w] = {
+            "items_per_task": per_task,
+            "tasks": tasks,
             "compute_s": compute,
-            "scheduler_floor_s": floor,
+            "scheduler_s": scheduler,
+            "client_s": client,
             "recommendation_s": recommendation,
-            "total_s": max(compute, floor) + setup + recommendation,
+            "total_s": max(compute, scheduler, client) + setup + recommendation,
         }
     lines = report(figures)
     print("\n".join(lines))
@@ -263,28 +301,30 @@ def report(f: dict[str, Any]) -> list[str]:
         f"{n / f['dask_map_s']:.1f} |",
         f"| (c) one solve, one core (wall / CPU) | {f['per_solve_s']:.4f} / "
         f"{f['per_solve_cpu_s']:.4f} | |",
-        f"| (c) Dask overhead per no-op task ({NOOP_TASKS} tasks) | "
-        f"{f['dask_noop_task_s'] * 1e3:.2f} ms | |",
-        f"| (c) Dask overhead per sample task (map x workers - solves) | "
-        f"{f['dask_overhead_per_task_s'] * 1e3:.2f} ms | |",
-        f"| (c) scheduler CPU per task, sample / no-op tasks | "
+        f"| (c) Dask, per task of one no-op item ({NOOP_TASKS} tasks): wall / scheduler CPU / "
+        f"client CPU | {f['dask_noop_task_s'] * 1e3:.2f} / "
         f"{f['dask_scheduler_cpu_per_task_s'] * 1e3:.2f} / "
-        f"{f['dask_noop_scheduler_cpu_per_task_s'] * 1e3:.2f} ms | |",
-        f"| (c) client CPU per task (this process), sample / no-op tasks | "
-        f"{f['dask_client_cpu_per_task_s'] * 1e3:.2f} / "
-        f"{f['dask_noop_client_cpu_per_task_s'] * 1e3:.2f} ms | |",
-        f"| recommendation (mean FTE solve and {n} x 2 re-draws) | {f['recommendation_s']:.2f} | |",
+        f"{f['dask_client_cpu_per_task_s'] * 1e3:.2f} ms | |",
+        f"| (c) Dask, the samples' run ({f['dask_items_per_task']} samples a task), per sample: "
+        f"scheduler CPU / client CPU | {f['dask_scheduler_cpu_per_sample_s'] * 1e3:.2f} / "
+        f"{f['dask_client_cpu_per_sample_s'] * 1e3:.2f} ms | |",
+        f"| (c) Dask's cost per sample on this machine ((map x workers - samples x solve) / "
+        f"samples) | {f['dask_cost_per_sample_s'] * 1e3:.2f} ms | |",
+        f"| recommendation (mean FTE solve and {n} x 3 re-draws) | {f['recommendation_s']:.2f} | |",
+        f"| of which re-draws, per sample | {f['redraw_per_sample_s'] * 1e3:.3f} ms | |",
         "",
         f"Dask throughput / pool throughput: {f['dask_vs_pool_throughput']:.3f}; files "
         f"byte-identical: {f['identical_files']}; per-sample results identical: "
         f"{f['identical_results']}",
         "",
-        f"| workers | {EXTRAPOLATE_SAMPLES:,} samples: compute s | scheduler floor s | total s |",
-        "|---|---|---|---|",
+        f"| workers | samples a task | tasks | {EXTRAPOLATE_SAMPLES:,} samples: compute s | "
+        "scheduler s | client s | recommendation s | total s |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for workers, e in f["extrapolation"].items():
         lines.append(
-            f"| {workers} | {e['compute_s']:.0f} | {e['scheduler_floor_s']:.0f} | "
+            f"| {workers} | {e['items_per_task']} | {e['tasks']:,} | {e['compute_s']:.0f} | "
+            f"{e['scheduler_s']:.1f} | {e['client_s']:.1f} | {e['recommendation_s']:.0f} | "
             f"{e['total_s']:.0f} |"
         )
     return lines
