@@ -53,6 +53,7 @@ ROOT = HERE.parent
 RESULTS = HERE / "results"
 SEED = 1
 NOOP_TASKS = 2000
+NO_PROFILER = {"DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
 EXTRAPOLATE_SAMPLES = 100_000
 EXTRAPOLATE_WORKERS = (16, 64, 256)
 
@@ -230,6 +231,15 @@ def main() -> None:
             print(f"(b) map alone: {figures['dask_map_s']:.1f} s "
                   f"({n / figures['dask_map_s']:.1f} samples/s)", flush=True)  # fmt: skip
             noop = noop_tasks(cluster.address, NOOP_TASKS)
+        # the same with the workers' statistical profiler off (a Dask setting: it samples the
+        # task thread's stack every 10 ms, on the cores the solves use)
+        with DaskCliCluster(work / "dask-np", workers=workers, env=NO_PROFILER) as cluster:
+            fresh, _ = solver_for(apps)
+            t0 = time.perf_counter()
+            run_map(fresh, range(n), dask_address=cluster.address)
+            figures["dask_map_no_profiler_s"] = time.perf_counter() - t0
+            print(f"(b) map alone, profiler off: {figures['dask_map_no_profiler_s']:.1f} s",
+                  flush=True)  # fmt: skip
             figures["dask_noop_task_s"] = noop["wall_per_task_s"]
             figures["dask_scheduler_cpu_per_task_s"] = noop["scheduler_cpu_per_task_s"]
             figures["dask_client_cpu_per_task_s"] = noop["client_cpu_per_task_s"]
@@ -244,6 +254,9 @@ def main() -> None:
         figures["identical_files"] = same_files
         figures["identical_results"] = same_map
         figures["dask_vs_pool_throughput"] = figures["pool_map_s"] / figures["dask_map_s"]
+        figures["dask_no_profiler_vs_pool_throughput"] = (
+            figures["pool_map_s"] / figures["dask_map_no_profiler_s"]
+        )
         figures["dask_cost_per_sample_s"] = max(
             0.0, (figures["dask_map_s"] * workers - n * per_solve) / n
         )
@@ -299,6 +312,8 @@ def report(f: dict[str, Any]) -> list[str]:
         f"{f['dask_command_s']:.1f} | {n / f['dask_command_s']:.1f} |",
         f"| (b) map of the samples alone, Dask | {f['dask_map_s']:.1f} | "
         f"{n / f['dask_map_s']:.1f} |",
+        f"| (b) the same, the workers' profiler off | {f['dask_map_no_profiler_s']:.1f} | "
+        f"{n / f['dask_map_no_profiler_s']:.1f} |",
         f"| (c) one solve, one core (wall / CPU) | {f['per_solve_s']:.4f} / "
         f"{f['per_solve_cpu_s']:.4f} | |",
         f"| (c) Dask, per task of one no-op item ({NOOP_TASKS} tasks): wall / scheduler CPU / "
@@ -313,7 +328,9 @@ def report(f: dict[str, Any]) -> list[str]:
         f"| recommendation (mean FTE solve and {n} x 3 re-draws) | {f['recommendation_s']:.2f} | |",
         f"| of which re-draws, per sample | {f['redraw_per_sample_s'] * 1e3:.3f} ms | |",
         "",
-        f"Dask throughput / pool throughput: {f['dask_vs_pool_throughput']:.3f}; files "
+        f"Dask throughput / pool throughput (maps): {f['dask_vs_pool_throughput']:.3f}, "
+        f"profiler off {f['dask_no_profiler_vs_pool_throughput']:.3f}; whole commands "
+        f"{f['pool_command_s'] / f['dask_command_s']:.3f}; files "
         f"byte-identical: {f['identical_files']}; per-sample results identical: "
         f"{f['identical_results']}",
         "",

@@ -34,10 +34,17 @@ def dask_command() -> Path | None:
 class DaskCliCluster:
     """``with DaskCliCluster(tmp, workers=2) as cluster:`` -> cluster.address, .client()."""
 
-    def __init__(self, directory: Path, workers: int = 2, nanny: bool = True):
+    def __init__(
+        self,
+        directory: Path,
+        workers: int = 2,
+        nanny: bool = True,
+        env: dict[str, str] | None = None,
+    ):
         self.directory = Path(directory)
         self.workers = workers
         self.nanny = nanny
+        self.env = dict(env or {})  # for the scheduler and the workers (Dask config)
         self.procs: list[subprocess.Popen[bytes]] = []
         self.logs: list[Path] = []
         self.address = ""
@@ -61,7 +68,7 @@ class DaskCliCluster:
             raise RuntimeError("the dask command is not installed (pip install distributed)")
         log = self.directory / f"{name}.log"
         self.logs.append(log)
-        env = dict(os.environ)
+        env = {**os.environ, **self.env}
         # the workers unpickle test helpers by module name (tests.test_robust_dask)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         with open(log, "wb") as out:
