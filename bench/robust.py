@@ -13,7 +13,8 @@ scenarios/baseline.yaml (the command's default), seed 1. Steps:
 (b) the same on a Dask cluster started from the command line (`dask scheduler` and 2
     `dask worker --nthreads 1` processes on loopback, tests/dask_cli.py; its start is not
     timed): the whole command with `--dask ADDRESS` and the map alone, and the files of (a)
-    and (b) compared byte for byte;
+    and (b) compared byte for byte; the map once more on a cluster whose workers run with
+    their statistical profiler off (DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False);
 (c) per-solve time: --per-solve samples solved one after the other in this process (one
     worker's model, built before the clock starts), wall and CPU; Dask's overhead: 2,000
     tasks of one item that do nothing (client.map as run_map submits them), wall per task
