@@ -2,10 +2,17 @@
 
 Every FTE figure is an estimate ("order of magnitude", says the report behind the policy).
 ``robust`` draws N scenarios of the true FTE of every eligible application, solves each one
-exactly (method optimal, the same pipeline as ``allocator solve``) and reports per application
-the share of samples in which it is funded at any scale (core >= 0.9, exterior <= 0.1, else
-borderline), and the distribution of the FTE that the point-estimate optimum's award set
-delivers under the sampled values (sum of scale_i * sampled fte_i).
+exactly (method optimal: the same problem and gap as ``allocator solve``, by a model each
+worker builds once, allocator/robust_solver.py) and reports per application the share of
+samples in which it is funded at any scale (core >= 0.9, exterior <= 0.1, else borderline),
+and the distribution of the FTE that the point-estimate optimum's award set delivers under
+the sampled values (sum of scale_i * sampled fte_i).
+
+The robust recommendation (Recommendation: robust_recommendation.csv, and ``recommendation``
+in robust_summary.json): the award set with the highest mean FTE over the samples
+(sample-average approximation, solved exactly), against the point optimum on the same
+samples and on N held-out ones; with ``--cvar SHARE``, also the award set with the highest
+mean over the worst SHARE of the samples (CvarSet, ``cvar`` in the summary).
 
 Uncertainty per application
 ---------------------------
@@ -39,7 +46,8 @@ modelled: the seeds give nothing to fit it to).
 Seeds: sample k uses numpy's SeedSequence(seed).spawn(...)[k] (SeedSequence(seed,
 spawn_key=(k,))), one standard normal per eligible application in application_id order; the
 samples do not depend on the worker count or on where they run, so the same seed gives
-byte-identical files locally and on a Dask cluster.
+byte-identical files locally and on a Dask cluster. Held-out sample k (the recommendation's
+check) uses SeedSequence(seed, spawn_key=(k, 1)): never a sample of any run.
 
 Eligibility is judged on the point estimates (the application as submitted): a sample changes
 the objective only, never which applications may be funded or the budget rows.
