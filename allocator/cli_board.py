@@ -242,7 +242,13 @@ def _parse_sets(
     "start:stop:step (stop included); repeat for a grid",
 )
 @click.option("--out", "-o", type=click.Path(file_okay=False), required=True)
-@click.option("--workers", type=int, default=None, help="processes (default: all cores)")
+@click.option(
+    "--workers", type=int, default=None, help="processes (default: all cores; ignored with --dask)"
+)
+@click.option(
+    "--dask", "dask_address", default=None, metavar="ADDRESS",
+    help="solve the points on a Dask distributed scheduler, e.g. tcp://HOST:PORT (same file)",
+)  # fmt: skip
 @click.option("--solver", default=None, help="backend (see `allocator solvers`)")
 @click.option("--quiet", "-q", is_flag=True, help="no progress bar or table")
 def sweep(
@@ -251,6 +257,7 @@ def sweep(
     sets: list[tuple[str, list[Any]]],
     out: str,
     workers: int | None,
+    dask_address: str | None,
     solver: str | None,
     quiet: bool,
 ) -> None:
@@ -258,6 +265,7 @@ def sweep(
     from .backends import DEFAULT_SOLVER
     from .catalog import regions_for, scenario_path
     from .domain import RunOptions
+    from .executor import ExecutorUnavailable
     from .io.inputs import load_scenario, load_submission
     from .io.outputs import render_csv, write_set
     from .sweep import grid, run_sweep, sweep_columns
@@ -271,12 +279,14 @@ def sweep(
         apps = load_submission(_applications_path(applications), regions).applications
         options = RunOptions(solver=solver or DEFAULT_SOLVER)
         with progress_bar("sweeping", enabled=not quiet) as bar:
-            rows = run_sweep(apps, base, sets, regions, options, workers=workers, progress=bar)
+            rows = run_sweep(
+                apps, base, sets, regions, options, workers, bar, dask_address=dask_address
+            )
         columns = sweep_columns(sets)
         write_set(Path(out), {"sweep.csv": render_csv(rows, columns)})
     except InputError as exc:
         _fail_input(exc)
-    except SolverUnavailable as exc:
+    except (SolverUnavailable, ExecutorUnavailable) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INPUT)
     elapsed = time.perf_counter() - t0

@@ -451,6 +451,7 @@ def _solve_reduced(
         return backend.solve(model, options, start=start)
     lower = float(model.col_obj @ start)
     abs_gap = options.mip_rel_gap * max(1.0, abs(lower))
+    progress.offset(small.objective_offset)  # the status line shows the whole objective
     raw = backend.solve_small(small.model, options, start=small.shrink(start), abs_gap=abs_gap)
     if raw.values is None:
         return raw
@@ -458,6 +459,7 @@ def _solve_reduced(
     if not holds_when_rounded(model, values, FEASIBILITY_TOL):
         # HiGHS without presolve can answer within its integrality tolerance only
         # (tests/test_hand_solved.py, exact fit to the euro): the default solve instead
+        progress.offset(0.0)
         return backend.solve(model, options, start=start)
     offset = small.objective_offset
     return RawSolution(

@@ -22,6 +22,7 @@ class Listener:
 
     phase_text: str = "starting"
     unit: str | None = None  # of the MIP's objective in this phase; None: numbers not shown
+    offset: float = 0.0  # added to the MIP's numbers: what its fixed columns already hold
     incumbent: float | None = None
     bound: float | None = None
     phase_started: float = field(default_factory=time.monotonic)
@@ -29,7 +30,7 @@ class Listener:
 
     def on_phase(self, text: str, unit: str | None = None) -> None:
         with self._lock:
-            self.phase_text, self.unit = text, unit
+            self.phase_text, self.unit, self.offset = text, unit, 0.0
             self.incumbent = self.bound = None
             self.phase_started = time.monotonic()
 
@@ -42,7 +43,9 @@ class Listener:
         (gap 0.09%)"."""
         with self._lock:
             text, best, bound = self.phase_text, self.incumbent, self.bound
-            unit = self.unit
+            unit, offset = self.unit, self.offset
+            best = None if best is None else best + offset
+            bound = None if bound is None else bound + offset
         if unit is None:
             return text
         parts = []
@@ -69,6 +72,14 @@ def phase(text: str, unit: str | None = None) -> None:
     objective a MIP solved in this step reports through ``mip`` ("FTE"; None: not shown)."""
     if _listener is not None:
         _listener.on_phase(text, unit)
+
+
+def offset(value: float) -> None:
+    """The MIP of this phase is a compacted one: ``value`` (in the phase's unit) is what its
+    fixed columns hold, added to the numbers ``mip`` reports (until the next phase)."""
+    if _listener is not None:
+        with _listener._lock:
+            _listener.offset = value
 
 
 def mip(incumbent: float | None, bound: float | None) -> None:

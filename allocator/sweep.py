@@ -15,20 +15,15 @@ validated as a YAML file would be; a bad key or value is an InputError naming th
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
 from .domain import Application, RegionTable, RunOptions, Scenario
 from .errors import InputError, InputProblem
-
-if TYPE_CHECKING:
-    from multiprocessing.context import BaseContext
 
 MAX_POINTS = 100_000
 """A larger grid is refused (a typo in a step, not a board question)."""
@@ -185,45 +180,29 @@ def grid(base: Scenario, sets: Sequence[tuple[str, list[Any]]]) -> list[Changes]
 
 
 @dataclass
-class _Sweep:
-    """What every point of a sweep solves against (per worker process)."""
+class PointSolver:
+    """Solves one grid point (a pure function of its changes): picklable, sent once to each
+    worker by executor.run_map, locally or on a Dask cluster."""
 
     applications: list[Application]
     base: Scenario
     regions: RegionTable
     options: RunOptions
 
+    def __call__(self, changes: Changes) -> dict[str, Any]:
+        """status, objective_fte, total_awarded of one point (as allocator solve's summary)."""
+        from . import results
+        from .engine import allocate
 
-_STATE: _Sweep | None = None
-
-
-def _init(
-    applications: list[Application], base: Scenario, regions: RegionTable, options: RunOptions
-) -> None:
-    global _STATE
-    _STATE = _Sweep(applications, base, regions, options)
-
-
-def solve_point(changes: Changes) -> dict[str, Any]:
-    """status, objective_fte, total_awarded of one point (as allocator solve's summary)."""
-    from . import results
-    from .engine import allocate
-
-    if _STATE is None:
-        raise RuntimeError("sweep: solve_point before _init")
-    scenario = variant(_STATE.base, changes)
-    alloc = allocate(_STATE.applications, scenario, _STATE.options, regions=_STATE.regions)
-    summary = results.summary(alloc)
-    solved = alloc.result.status.has_solution
-    return {
-        "status": summary["status"],
-        "objective_fte": summary["objective_fte"] if solved else None,
-        "total_awarded": summary["total_awarded"] if solved else None,
-    }
-
-
-def _solve_indexed(item: tuple[int, Changes]) -> tuple[int, dict[str, Any]]:
-    return item[0], solve_point(item[1])
+        scenario = variant(self.base, changes)
+        alloc = allocate(self.applications, scenario, self.options, regions=self.regions)
+        summary = results.summary(alloc)
+        solved = alloc.result.status.has_solution
+        return {
+            "status": summary["status"],
+            "objective_fte": summary["objective_fte"] if solved else None,
+            "total_awarded": summary["total_awarded"] if solved else None,
+        }
 
 
 def run_sweep(
@@ -234,48 +213,23 @@ def run_sweep(
     options: RunOptions | None = None,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    dask_address: str | None = None,
 ) -> list[dict[str, Any]]:
     """The rows of sweep.csv: one per grid point (grid order), a column per key as given,
     then status, objective_fte, total_awarded. ``workers``: processes (default: all cores;
-    1 solves here)."""
+    1 solves here); ``dask_address``: the points on a Dask cluster instead (the same rows:
+    executor.run_map, as robust)."""
     from .catalog import regions_for
+    from .executor import run_map
 
     points = grid(base, sets)
     regions = regions if regions is not None else regions_for(base)
     options = RunOptions.model_validate(
         {**(options or RunOptions()).model_dump(), "method": "optimal"}
     )
-    workers = max(1, min(workers or os.cpu_count() or 1, len(points)))
-    found: list[dict[str, Any] | None] = [None] * len(points)
-    if progress:
-        progress(0, len(points))
-    if workers == 1:
-        _init(applications, base, regions, options)
-        for i, point in enumerate(points):
-            found[i] = solve_point(point)
-            if progress:
-                progress(i + 1, len(points))
-    else:
-        with ProcessPoolExecutor(
-            workers,
-            mp_context=_context(),
-            initializer=_init,
-            initargs=(applications, base, regions, options),
-        ) as pool:
-            futures = [pool.submit(_solve_indexed, (i, p)) for i, p in enumerate(points)]
-            for done, future in enumerate(as_completed(futures), start=1):
-                i, row = future.result()
-                found[i] = row
-                if progress:
-                    progress(done, len(points))
-    return [{**point, **row} for point, row in zip(points, found) if row is not None]
-
-
-def _context() -> BaseContext:
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    solver = PointSolver(applications, base, regions, options)
+    found = run_map(solver, points, workers, dask_address, progress)
+    return [{**point, **row} for point, row in zip(points, found)]
 
 
 def sweep_columns(sets: Sequence[tuple[str, list[Any]]]) -> list[str]:

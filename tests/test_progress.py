@@ -29,7 +29,14 @@ class Recorder(progress.Listener):
 
     def on_mip(self, incumbent: float | None, bound: float | None) -> None:
         super().on_mip(incumbent, bound)
-        self.mips.append((self.phases[-1], incumbent, bound))
+        shift = self.offset  # as the status line shows them: the whole objective
+        self.mips.append(
+            (
+                self.phases[-1],
+                None if incumbent is None else incumbent + shift,
+                None if bound is None else bound + shift,
+            )
+        )
 
 
 def test_line_shows_numbers_only_in_a_phase_with_a_unit() -> None:
@@ -63,6 +70,17 @@ def test_a_real_solve_reports_its_steps_and_the_mip_bounds() -> None:
             assert bound >= result.objective_fte - 1e-6 * result.objective_fte
         if best is not None:  # nor an award set above it
             assert best <= result.objective_fte + 1e-6 * result.objective_fte
+
+
+def test_a_compacted_mip_shows_the_whole_objective() -> None:
+    listener = progress.Listener()
+    with progress.listening(listener):
+        progress.phase("solving (highs)", unit="FTE")
+        progress.offset(20000.0)  # what the fixed columns hold
+        progress.mip(500.0, 600.0)
+        assert listener.line() == "solving (highs): best 20,500.0, bound 20,600.0 FTE (gap 0.49%)"
+        progress.phase("writing the award files")
+        assert listener.offset == 0.0
 
 
 def test_nothing_is_reported_without_a_listener() -> None:

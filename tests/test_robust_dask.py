@@ -155,3 +155,23 @@ def test_a_worker_dying_in_a_task_loses_and_duplicates_nothing(
     assert marker.exists()  # a worker did die
     assert found == [x * x for x in items]
     _counted_once(counted, len(items))
+
+
+def test_sweep_on_the_cluster_writes_the_same_file(tmp_path: Path, ready: DaskCliCluster) -> None:
+    """sweep goes through the same executor as robust: --dask gives the local bytes."""
+    import subprocess
+    import sys
+
+    def sweep(out: Path, *extra: str) -> None:
+        done = subprocess.run(
+            [sys.executable, "-m", "allocator.cli", "sweep", "-q", "--set", "impact_bar=9,17,35",
+             "--set", "theme_budgets.ai=200e6,275e6", "-o", str(out), *extra],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+
+    sweep(tmp_path / "local", "--workers", "2")
+    sweep(tmp_path / "dask", "--dask", ready.address)
+    local = (tmp_path / "local" / "sweep.csv").read_bytes()
+    assert local == (tmp_path / "dask" / "sweep.csv").read_bytes()
+    assert local.count(b"\n") == 1 + 6  # header and every point

@@ -45,8 +45,7 @@ class HighsBackend(Backend):
     def solve(
         self, model: LinearModel, options: RunOptions, start: np.ndarray | None = None
     ) -> RawSolution:
-        report = progress.active() and bool(np.any(model.col_kind != CONTINUOUS))
-        return _run(_load_mip(model, options), start, report)
+        return _run(_load_mip(model, options), start, _reports(model))
 
     def solve_small(
         self,
@@ -63,7 +62,7 @@ class HighsBackend(Backend):
             h.setOptionValue(name, value)
         if model.num_cols > ROOT_REDUCED_COST_MAX_COLS:
             h.setOptionValue("mip_heuristic_run_root_reduced_cost", False)
-        return _run(h, start)
+        return _run(h, start, _reports(model))
 
     def lp_session(self, model: LinearModel, hint: object | None = None) -> LpSession:
         return HighsLpSession(model, hint)
@@ -186,6 +185,11 @@ def _run(h: Highs, start: np.ndarray | None, report: bool = False) -> RawSolutio
             h.setSolution(solution)
         h.run()
     return _result(h, highspy)
+
+
+def _reports(model: LinearModel) -> bool:
+    """Is anyone listening for this MIP's progress (allocator.progress)?"""
+    return progress.active() and bool(np.any(model.col_kind != CONTINUOUS))
 
 
 def _report_mip(event: Any) -> None:  # highspy's HighsCallbackEvent
