@@ -476,16 +476,10 @@ def _dived(problem: AllocationProblem, backend: Backend) -> np.ndarray | None:
     explicit choice columns, the best of DIVE_UP_FROM; None when every dive fails. A start
     where the walk breaks a rule it does not know (floors, the regional minimum)."""
     from .model.mip import build_mip
-    from .model.reduce import relaxation, rounding_dive
+    from .model.reduce import best_dive, relaxation
 
     explicit = build_mip(problem)
-    session = backend.lp_session(relaxation(explicit))
-    best, value = None, -np.inf
-    for up_from in DIVE_UP_FROM:
-        session.solve(explicit.col_lb, explicit.col_ub)  # from the root LP each time
-        x = rounding_dive(explicit, session.resolve, up_from)
-        if x is not None and float(explicit.col_obj @ x) > value:
-            best, value = x, float(explicit.col_obj @ x)
+    best = best_dive(explicit, backend.lp_session(relaxation(explicit)), DIVE_UP_FROM)
     if best is None:
         return None
     return snap_scales(problem, best[explicit.scale_col], explicit.choices(best))

@@ -36,12 +36,12 @@ from .model.compact import Restricted, restrict
 from .model.mip import MONEY_UNIT_EUR, LinearModel, build_mip
 from .model.problem import AllocationProblem, ConstraintInfo, never_fundable
 from .model.reduce import (
+    best_dive,
     dual_bound,
     fix_by_reduced_cost,
     holds_when_rounded,
     is_feasible,
     relaxation,
-    rounding_dive,
     start_vector,
 )
 from .reasons import binding_caps, decide
@@ -266,15 +266,7 @@ def _dive(small: Restricted, lps: LpSession, backend: Backend) -> np.ndarray | N
     ``lps``: the variant's loaded LP (its last solve is the dive's hint)."""
     hint = lps.hint(small.cols, small.rows)
     session = backend.lp_session(relaxation(small.model), hint)
-    best: np.ndarray | None = None
-    value = -math.inf
-    for up_from in DIVE_UP_FROM:
-        if best is not None:
-            session.solve(small.model.col_lb, small.model.col_ub)  # back to the root LP
-        x = rounding_dive(small.model, session.resolve, up_from)
-        worth = -math.inf if x is None else float(small.model.col_obj @ x)
-        if worth > value:
-            best, value = x, worth
+    best = best_dive(small.model, session, DIVE_UP_FROM)
     return None if best is None else small.expand(best)
 
 

@@ -53,11 +53,11 @@ from .model.mip import LinearModel, build_mip
 from .model.problem import AllocationProblem
 from .model.reduce import (
     DualBound,
+    best_dive,
     dual_bound,
     fix_by_reduced_cost,
     is_feasible,
     relaxation,
-    rounding_dive,
     start_vector,
 )
 from .solution import LpSolution
@@ -269,15 +269,7 @@ def _point_vector(
 def _dive(backend: Any, small: Restricted) -> Floats | None:
     """The best of the rounding dives in ``small`` (as full column vectors), None if all
     fail."""
-    session = backend.lp_session(relaxation(small.model))
-    best, value = None, -math.inf
-    for up_from in DIVE_UP_FROM:
-        if best is not None:
-            session.solve(small.model.col_lb, small.model.col_ub)  # back to the root LP
-        x = rounding_dive(small.model, session.resolve, up_from)
-        worth = -math.inf if x is None else float(small.model.col_obj @ x)
-        if worth > value:
-            best, value = x, worth
+    best = best_dive(small.model, backend.lp_session(relaxation(small.model)), DIVE_UP_FROM)
     return None if best is None else small.expand(best)
 
 

@@ -14,10 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..solution import LpSolution
+
+if TYPE_CHECKING:
+    from ..backends.base import LpSession
 from .mip import CONTINUOUS, INTEGER, MONEY_UNIT_EUR, SEMICONTINUOUS, LinearModel
 from .problem import AllocationProblem
 
@@ -205,3 +209,21 @@ def rounding_dive(
             return values
         cols = integer[fractional]
         lb[cols] = ub[cols] = nearest[fractional]
+
+
+def best_dive(
+    model: LinearModel, session: LpSession, up_from: tuple[float, ...]
+) -> np.ndarray | None:
+    """The best (highest objective) of the rounding dives in ``model``, one per ``up_from``;
+    ``session`` holds ``model``'s relaxation, its root LP solved (each later dive starts from
+    the root again). None when every dive fails."""
+    best: np.ndarray | None = None
+    value = -np.inf
+    for k, threshold in enumerate(up_from):
+        if k:
+            session.solve(model.col_lb, model.col_ub)  # back to the root LP
+        x = rounding_dive(model, session.resolve, threshold)
+        worth = -np.inf if x is None else float(model.col_obj @ x)
+        if worth > value:
+            best, value = x, worth
+    return best
