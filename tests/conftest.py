@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +66,14 @@ def _runs_db(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathF
     """Runs recorded by the tests go to a throwaway run history, never the user's
     (allocator/history.py: $ALLOCATOR_RUNS_DB); subprocesses inherit it."""
     monkeypatch.setenv("ALLOCATOR_RUNS_DB", str(tmp_path_factory.getbasetemp() / "runs.duckdb"))
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh run-history store for the test, and the once-a-process warning re-armed."""
+    from allocator import history
+
+    path = tmp_path / "store" / "runs.duckdb"
+    monkeypatch.setenv(history.DB_ENV, str(path))
+    monkeypatch.setattr(history, "_WARNED", False)
+    return path

@@ -22,15 +22,6 @@ from allocator.cli import main
 PROVINCES = Path(__file__).resolve().parents[1] / "allocator" / "data" / "regions" / "provinces.csv"
 
 
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh store for the test, and the once-a-process warning re-armed."""
-    path = tmp_path / "store" / "runs.duckdb"
-    monkeypatch.setenv(history.DB_ENV, str(path))
-    monkeypatch.setattr(history, "_WARNED", False)
-    return path
-
-
 def _invoke(*args: str):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 

@@ -11,23 +11,8 @@ from click.testing import CliRunner
 from allocator import history
 from allocator.cli import main
 
+from .test_history import _files, _invoke
 from .test_robust import _small_files
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "store" / "runs.duckdb"
-    monkeypatch.setenv(history.DB_ENV, str(path))
-    monkeypatch.setattr(history, "_WARNED", False)
-    return path
-
-
-def _invoke(*args: str):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-def _files(directory: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
 
 
 def test_robust_recorded_listed_shown_and_rerun_byte_identical(db: Path, tmp_path: Path) -> None:
