@@ -83,6 +83,21 @@ def _funded(row: dict[str, str] | None, column: str) -> bool:
         return False
 
 
+def _marks(
+    fig: Figure, ids: list[str], y: float, name: str, symbol: str, size: int, colour: str
+) -> None:
+    """A row of markers at height ``y`` over the bars of ``ids`` (none: no trace)."""
+    if ids:
+        fig.add_scatter(
+            x=ids,
+            y=[y] * len(ids),
+            mode="markers",
+            name=name,
+            marker={"symbol": symbol, "size": size, "color": colour},
+            hovertemplate="%{x}: " + name + "<extra></extra>",
+        )
+
+
 def robust_figure(robust: RobustFiles) -> Figure | None:
     """Funded share per eligible application (module docstring); None without rows."""
     import plotly.graph_objects as go
@@ -103,30 +118,14 @@ def robust_figure(robust: RobustFiles) -> Figure | None:
             hovertemplate="%{x}<br>funded in %{y:.0%} of the samples<extra>" + name + "</extra>",
         )
     rec = robust.recommendation
-    point = [k for k, a in enumerate(ids) if _funded(rec.get(a), "point_scale")]
-    if point:
-        fig.add_scatter(
-            x=[ids[k] for k in point],
-            y=[1.04] * len(point),
-            mode="markers",
-            name="funded by the point-estimate optimum",
-            marker={"symbol": "triangle-down", "size": 6, "color": "#1f5fa8"},
-            hovertemplate="%{x}: funded by the point-estimate optimum<extra></extra>",
-        )
+    point = [a for a in ids if _funded(rec.get(a), "point_scale")]
     differs = [
-        k
-        for k, a in enumerate(ids)
+        a
+        for a in ids
         if _funded(rec.get(a), "recommended_scale") != _funded(rec.get(a), "point_scale")
     ]
-    if differs:
-        fig.add_scatter(
-            x=[ids[k] for k in differs],
-            y=[1.09] * len(differs),
-            mode="markers",
-            name="the robust recommendation decides otherwise",
-            marker={"symbol": "x", "size": 7, "color": "#c23b3b"},
-            hovertemplate="%{x}: the robust recommendation " + "decides otherwise<extra></extra>",
-        )
+    _marks(fig, point, 1.04, "funded by the point-estimate optimum", "triangle-down", 6, "#1f5fa8")
+    _marks(fig, differs, 1.09, "the robust recommendation decides otherwise", "x", 7, "#c23b3b")
     for level in (0.9, 0.1):
         fig.add_hline(y=level, line={"color": "#5f6b7a", "width": 1, "dash": "dot"})
     summary = robust.summary
