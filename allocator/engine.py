@@ -446,8 +446,10 @@ def _solve_reduced(
     from .model.reduce import holds_when_rounded
 
     free = int(np.count_nonzero(model.col_ub - model.col_lb > FIXED_TOL))
-    small = restrict(model, model.col_lb, model.col_ub) if start is not None else None
-    if start is None or small is None or free > SMALL_MAIN_MAX_FREE:
+    if start is None or free > SMALL_MAIN_MAX_FREE:
+        return backend.solve(model, options, start=start)
+    small = restrict(model, model.col_lb, model.col_ub)
+    if small is None:
         return backend.solve(model, options, start=start)
     lower = float(model.col_obj @ start)
     abs_gap = options.mip_rel_gap * max(1.0, abs(lower))

@@ -30,6 +30,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from .families import FAMILIES
+from .families.base import AwardedCents
 from .families.year import YEAR as YEAR_FAMILY
 from .model.problem import AllocationProblem
 
@@ -326,9 +328,6 @@ def feasibility_problems(
     ]
     # the rules that are not budget rows (groups, locks, the regional minimum): each family
     # checks its own (Family.check)
-    from .families import FAMILIES
-    from .families.base import AwardedCents
-
     awarded = AwardedCents(amount, lay.full, floor_slack, board_rules)
     for family in FAMILIES:
         out += family.check(problem, awarded)

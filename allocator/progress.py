@@ -34,6 +34,10 @@ class Listener:
             self.incumbent = self.bound = None
             self.phase_started = time.monotonic()
 
+    def on_offset(self, value: float) -> None:
+        with self._lock:
+            self.offset = value
+
     def on_mip(self, incumbent: float | None, bound: float | None) -> None:
         with self._lock:
             self.incumbent, self.bound = incumbent, bound
@@ -78,8 +82,7 @@ def offset(value: float) -> None:
     """The MIP of this phase is a compacted one: ``value`` (in the phase's unit) is what its
     fixed columns hold, added to the numbers ``mip`` reports (until the next phase)."""
     if _listener is not None:
-        with _listener._lock:
-            _listener.offset = value
+        _listener.on_offset(value)
 
 
 def mip(incumbent: float | None, bound: float | None) -> None:
