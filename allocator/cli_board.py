@@ -99,13 +99,16 @@ def compare(
         runs = cmp.solve_runs(apps, loaded, regions_for, options, workers=workers)
         compare_df, flips_df = cmp.compare_frame(runs), cmp.flips_frame(runs)
         compare_rows, flip_rows = cmp.frame_rows(compare_df), cmp.frame_rows(flips_df)
+        region_rows = cmp.region_rows(runs)
         files = {
             "compare.csv": render_csv(compare_rows, list(compare_df.columns)),
             "flips.csv": render_csv(flip_rows, list(flips_df.columns)),
+            "regions.csv": render_csv(region_rows, cmp.REGION_COLUMNS),
             "compare.xlsx": render_xlsx(
                 [
                     ("compare", compare_rows, list(compare_df.columns)),
                     ("flips", flip_rows, list(flips_df.columns)),
+                    ("regions", region_rows, cmp.REGION_COLUMNS),
                 ]
             ),
         }
@@ -119,13 +122,46 @@ def compare(
     history.record("compare", out, applications=applications, scenarios=scenarios, timings={"total": elapsed}, options={"solver": options.solver})  # fmt: skip
     if not quiet:
         _print_compare(runs, compare_rows, flip_rows)
+        _print_regions(runs, region_rows)
     for run in runs:
         if not run.solved:
             result = run.alloc.result
             click.echo(f"{run.label}: no award set ({result.status.value}). {result.message}")
     click.echo(
-        f"{len(runs)} runs in {elapsed:.1f} s; compare.csv, flips.csv, compare.xlsx in {out}/"
+        f"{len(runs)} runs in {elapsed:.1f} s; compare.csv, flips.csv, regions.csv, "
+        f"compare.xlsx in {out}/"
     )
+
+
+def _print_regions(runs: Sequence[Run], region_rows: list[Row]) -> None:
+    """regions.csv on the terminal: per region the social domain's EUR per inhabitant and,
+    per run, the Zvw award plus the social domain per inhabitant."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        "region",
+        "social",
+        *(run.label for run in runs),
+        title="EUR per inhabitant: social domain (SPUK 2027-2028, by population) and, per run, "
+        "Zvw award + social domain",
+    )
+    cells: dict[str, dict[str, Row]] = {}
+    for row in region_rows:
+        cells.setdefault(str(row["region"]), {})[f"{row['scenario']}:{row['method']}"] = row
+    for code, by_run in cells.items():
+        any_row = next(iter(by_run.values()))
+        table.add_row(
+            code,
+            _fmt(any_row["social_per_inhabitant"], 2),
+            *(
+                _fmt(by_run[run.label]["combined_per_inhabitant"], 2)
+                if run.label in by_run
+                else "-"
+                for run in runs
+            ),
+        )
+    Console().print(table)
 
 
 def _print_compare(runs: Sequence[Run], rows: list[Row], flip_rows: list[Row]) -> None:

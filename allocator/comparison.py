@@ -20,7 +20,11 @@ Choices the contract leaves open, kept here and in the README:
   mean x); national applications left out; empty when nothing is awarded in any region;
 - a run without an award set (infeasible, no solution) is a row with its status and empty
   figures; its column in ``flips.csv`` is empty and it takes no part in finding flips;
-- two scales differ when they are more than ``SCALE_TOLERANCE`` apart.
+- two scales differ when they are more than ``SCALE_TOLERANCE`` apart;
+- ``regions.csv`` (``region_rows``): per run and region of its table, the Zvw award (the
+  run's ``region:<r>`` figure) beside the social domain's SPUK amounts (allocator/social.py:
+  EUR 100M in 2027 and in 2028 by population over that table, whole euros), their sum and
+  each per inhabitant; a run without an award set has empty Zvw and combined figures.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import pandas as pd
 from . import results
 from .domain import NATIONAL_REGION, THEMES, Application, RegionTable, RunOptions, Scenario
 from .engine import Allocation, allocate
+from .social import SOCIAL_BUDGET_EUR, distribute, per_region
 
 SCALE_TOLERANCE = 1e-9
 """Two scales of one application differ when they are further apart than this."""
@@ -44,6 +49,14 @@ FIXED_COLUMNS = [
     "partial_count",
 ]  # fmt: skip
 GINI_COLUMN = "fte_per_capita_gini"
+REGION_COLUMNS = [
+    "scenario", "method", "region", "name", "population",
+    *(f"social:{year}" for year in sorted(SOCIAL_BUDGET_EUR)), "social_total",
+    "social_per_inhabitant", "zvw_awarded", "zvw_per_inhabitant", "combined",
+    "combined_per_inhabitant",
+]  # fmt: skip
+"""regions.csv: euros (whole euros for social, cents for the Zvw awards), per inhabitant to
+four decimals (social.per_region)."""
 
 
 @dataclass
@@ -185,6 +198,22 @@ def compare_frame(runs: list[Run]) -> pd.DataFrame:
         GINI_COLUMN,
     ]
     return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
+def region_rows(runs: Sequence[Run]) -> list[results.Row]:
+    """regions.csv: per run (compare.csv's order) and per region of the run's table (its
+    order), the Zvw award beside the social domain's SPUK amounts (REGION_COLUMNS)."""
+    out: list[results.Row] = []
+    for run in runs:
+        alloc = run.alloc
+        zvw = None
+        if run.solved:
+            zvw = {r["region"]: r["awarded_amount"] for r in results.by_region(alloc)}
+        for row in per_region(alloc.regions, distribute(alloc.regions), zvw):
+            full: results.Row = dict.fromkeys(REGION_COLUMNS)
+            full.update(row, scenario=run.scenario, method=run.method)
+            out.append(full)
+    return out
 
 
 def flips_frame(runs: list[Run]) -> pd.DataFrame:

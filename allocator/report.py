@@ -29,7 +29,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__, results
-from .comparison import Run, compare_frame, flip_worth, flips_frame, frame_rows, fte_per_capita
+from .comparison import (
+    Run,
+    compare_frame,
+    flip_worth,
+    flips_frame,
+    frame_rows,
+    fte_per_capita,
+    region_rows,
+)
 from .domain import NATIONAL_REGION, SolveStatus
 from .engine import Allocation
 from .io.outputs import cell_text
@@ -474,6 +482,48 @@ def flips_table(flip_rows: list[Row], runs: Sequence[Run]) -> str:
     return "\n".join(out)
 
 
+def social_table(runs: Sequence[Run]) -> str:
+    """regions.csv for the report: per region (rows) the social domain's SPUK amount and per
+    inhabitant, then per scenario (optimal runs) the Zvw award plus the social domain per
+    inhabitant; every figure cell carries its exact regions.csv text in ``data-value``."""
+    optimal = _optimal_runs(runs)
+    rows = region_rows(optimal)
+    by_region: dict[str, dict[str, Row]] = {}
+    for row in rows:
+        by_region.setdefault(str(row["region"]), {})[str(row["scenario"])] = row
+    out = [
+        '<table id="regions-social" class="figures">',
+        "<thead><tr><th>region</th><th>social domain (EUR)</th><th>social per inhabitant</th>",
+    ]
+    out += [
+        f'<th data-column="{_esc(run.scenario)}">{_esc(run.scenario)}: Zvw + social per '
+        "inhabitant</th>"
+        for run in optimal
+    ]
+    out.append("</tr></thead><tbody>")
+    for code, by_scenario in by_region.items():
+        first = next(iter(by_scenario.values()))
+        cells = [
+            f'<td data-value="{_esc(csv_text(first["social_total"]))}">'
+            f"{fmt_eur(float(first['social_total']))}</td>",
+            f'<td data-value="{_esc(csv_text(first["social_per_inhabitant"]))}">'
+            f"{fmt_number(float(first['social_per_inhabitant']), 2)}</td>",
+        ]
+        for run in optimal:
+            value = by_scenario.get(run.scenario, {}).get("combined_per_inhabitant")
+            cells.append(
+                f'<td data-value="{_esc(csv_text(value))}">'
+                f"{'–' if value is None else fmt_number(float(value), 2)}</td>"
+            )
+        name = _esc(first["name"] or code)
+        out.append(
+            f'<tr data-region="{_esc(code)}"><th scope="row">{name} <code>{_esc(code)}</code>'
+            f"</th>{''.join(cells)}</tr>"
+        )
+    out.append("</tbody></table>")
+    return "\n".join(out)
+
+
 def binding_section(run: Run, prices: Mapping[str, float] | None, runs: Sequence[Run]) -> str:
     """The binding rules of one scenario: its caps with a shadow price above 0."""
     result = run.alloc.result
@@ -625,6 +675,16 @@ euros to the cent.</p>
 euros over the runs).</p>
 <div class="scroll">
 {flips_table(flip_rows, runs)}
+</div>
+<h2>The Zvw awards beside the social domain, per region</h2>
+<p>The social domain's EUR 200M (SPUK AZWA: EUR 100M in 2027 and in 2028) paid per region,
+here by population over each scenario's region table in whole euros (<code>allocator
+social</code>), and per scenario what a region's inhabitants receive from both channels
+together: the Zvw award of this report plus the social domain, in EUR per inhabitant
+(<code>regions.csv</code> of <code>allocator compare</code>). National applications are left
+out.</p>
+<div class="scroll">
+{social_table(runs)}
 </div>
 <h2>Binding rules and their shadow prices</h2>
 <p>For each scenario, the caps that hold the award set back: the FTE one more EUR 1M under

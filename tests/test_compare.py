@@ -149,7 +149,7 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
-        "compare.csv", "compare.xlsx", "flips.csv"
+        "compare.csv", "compare.xlsx", "flips.csv", "regions.csv"
     ]  # fmt: skip
     return out
 
@@ -233,6 +233,46 @@ def test_flips_equal_the_fresh_solves(compared: Path, tmp_path: Path) -> None:
                 assert row[label] == ""  # infeasible run: no scales
 
 
+def test_regions_csv_adds_the_social_domain_to_compare_csv(compared: Path, tmp_path: Path) -> None:
+    """regions.csv against compare.csv (the Zvw award per region), a separate ``allocator
+    social`` run (the SPUK amounts) and the population table: every figure recomputed."""
+    from openpyxl import load_workbook
+
+    social_out = tmp_path / "social"
+    result = CliRunner().invoke(main, ["social", "--out", str(social_out)])
+    assert result.exit_code == 0, result.output
+    spuk = {(r["region"], r["year"]): int(r["amount"]) for r in _read(social_out / "social.csv")}
+    population = _population()
+    compare_rows = {(r["scenario"], r["method"]): r for r in _read(compared / "compare.csv")}
+    rows = _read(compared / "regions.csv")
+    assert len(rows) == len(compare_rows) * len(population)
+    for row in rows:
+        run = compare_rows[(row["scenario"], row["method"])]
+        region, people = row["region"], population[row["region"]]
+        assert int(row["population"]) == people
+        social = [int(row[f"social:{y}"]) for y in (2027, 2028)]
+        assert social == [spuk[(region, "2027")], spuk[(region, "2028")]]
+        assert int(row["social_total"]) == sum(social)
+        assert float(row["social_per_inhabitant"]) == round(sum(social) / people, 4)
+        if run["status"] == "infeasible":
+            assert row["zvw_awarded"] == row["combined"] == row["combined_per_inhabitant"] == ""
+            continue
+        zvw = _cents(row["zvw_awarded"])
+        assert zvw == _cents(run[f"region:{region}"])
+        assert _cents(row["combined"]) == zvw + 100 * sum(social)
+        assert float(row["zvw_per_inhabitant"]) == round(zvw / 100 / people, 4)
+        assert float(row["combined_per_inhabitant"]) == round((zvw / 100 + sum(social)) / people, 4)
+    for run in compare_rows:  # each year's SPUK amounts add up to EUR 100M in every run
+        for year in (2027, 2028):
+            total = sum(
+                int(r[f"social:{year}"]) for r in rows if (r["scenario"], r["method"]) == run
+            )
+            assert total == 100_000_000
+    sheet = load_workbook(compared / "compare.xlsx", read_only=True)["regions"]
+    header, *data = list(sheet.values)
+    assert list(header) == list(rows[0]) and len(data) == len(rows)
+
+
 def test_same_file_stem_twice_is_refused(tmp_path: Path) -> None:
     other = tmp_path / "x" / "baseline.yaml"
     other.parent.mkdir()
@@ -249,4 +289,13 @@ def test_sample_default_and_stdout_table(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "FTE saved" in result.output and "bar-35:fcfs" in result.output.replace("\n", "")
+    regions = _read(tmp_path / "o" / "regions.csv")
+    groningen = next(r for r in regions if r["region"] == "PV20" and r["method"] == "optimal")
+    lines = [[c.strip() for c in x.split("│")[1:-1]] for x in result.output.splitlines()]
+    cells = next(c for c in lines if c and c[0] == "PV20")
+    assert cells[:3] == [  # region, social, bar-35:optimal's Zvw + social per inhabitant
+        "PV20",
+        f"{float(groningen['social_per_inhabitant']):,.2f}",
+        f"{float(groningen['combined_per_inhabitant']):,.2f}",
+    ]
     assert sample_applications_path().exists()

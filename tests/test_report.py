@@ -179,6 +179,36 @@ def test_compare_table_holds_the_figures_of_compare_csv(html_text, fresh) -> Non
     ]
 
 
+def test_social_table_holds_regions_csv(html_text) -> None:
+    """The table of the Zvw awards beside the social domain: the figures of regions.csv of a
+    fresh comparison (social domain per region, Zvw + social per inhabitant per scenario)."""
+    from allocator.comparison import REGION_COLUMNS, region_rows, solve_runs
+
+    loaded = [(Path(p).stem, load_scenario(Path(p))) for p in _scenario_paths()]
+    apps = load_submission(sample_applications_path(), regions_for(loaded[0][1])).applications
+    runs = [r for r in solve_runs(apps, loaded, regions_for) if r.method == "optimal"]
+    header, *body = _csv_cells(region_rows(runs), REGION_COLUMNS)
+    csv_rows = [dict(zip(header, row)) for row in body]
+    table = _tables(html_text)["regions-social"]
+    shown = [cells for _, cells in table[1:]]  # the first row is the header
+    regions = list(dict.fromkeys(r["region"] for r in csv_rows))
+    assert len(shown) == len(regions) == 12
+    for region, cells in zip(regions, shown):
+        mine = {r["scenario"]: r for r in csv_rows if r["region"] == region}
+        first = next(iter(mine.values()))
+        assert (
+            cells[1][0] == first["social_total"] and cells[2][0] == first["social_per_inhabitant"]
+        )
+        assert _number(cells[1][1]) == int(first["social_total"])
+        for scenario, (value, text) in zip(SCENARIOS, cells[3:]):
+            assert value == mine[scenario]["combined_per_inhabitant"], (region, scenario)
+            if value == "":  # no award set: no Zvw figure
+                assert text == "–"
+            else:
+                assert _number(text) == pytest.approx(float(value), abs=0.0051)
+    assert sum(int(r["social_total"]) for r in csv_rows if r["scenario"] == "baseline") == 200e6
+
+
 def test_flips_table_holds_flips_csv(html_text, fresh) -> None:
     _, _, flip_rows, flip_columns = fresh
     cells = _csv_cells(flip_rows, flip_columns)
