@@ -5,6 +5,8 @@ Every number in a sentence comes from the award set or from the re-solves in exp
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .domain import Application, Award, AwardStatus
 from .engine import Allocation
 from .explain import ApplicationExplanation, Explanations
@@ -34,23 +36,34 @@ def describe_constraint(name: str, alloc: Allocation) -> str:
 def ineligible_text(app: Application, codes: list[str], alloc: Allocation) -> str:
     scen = alloc.scenario
     plan = alloc.plans.get(app.use_case)
-    words = {
-        "unknown_use_case": f"its use case {app.use_case!r} is not one of the national model plans",
-        "theme_mismatch": f"its theme {app.theme!r} is not the model plan's theme "
-        f"{plan.theme if plan else '?'!r}",
-        "below_impact_bar": "it saves {} FTE per EUR 1M, below the bar of {}".format(
+    words: dict[str, Callable[[], str]] = {  # only the codes given are put in words
+        "unknown_use_case": lambda: (
+            f"its use case {app.use_case!r} is not one of the national model plans"
+        ),
+        "theme_mismatch": lambda: (
+            f"its theme {app.theme!r} is not the model plan's theme {plan.theme if plan else '?'!r}"
+        ),
+        "below_impact_bar": lambda: "it saves {} FTE per EUR 1M, below the bar of {}".format(
             *compared(app.fte_per_meur, scen.impact_bar)[:2]
         ),
-        "structural_gap": f"its structural savings ({eur(app.structural_savings_eur)} a year) are "
-        f"below its structural costs ({eur(app.structural_cost_eur)} a year)",
-        "single_party": "it is filed by a single party; the model plan asks for a joint application",
-        "outside_window": "it plans spending outside the funding years "
-        f"{', '.join(str(y) for y in scen.years)}",
-        "over_project_cap": f"its request of {eur(app.total_cost_eur)} is above the project cap of "
-        f"{eur(scen.project_cap or 0)}",
-        "zero_cost": "it requests no money",
+        "structural_gap": lambda: (
+            "its structural savings "
+            f"({eur(app.structural_savings_eur)} a year) are below its structural costs "
+            f"({eur(app.structural_cost_eur)} a year)"
+        ),
+        "single_party": lambda: (
+            "it is filed by a single party; the model plan asks for a joint application"
+        ),
+        "outside_window": lambda: (
+            f"it plans spending outside the funding years {', '.join(str(y) for y in scen.years)}"
+        ),
+        "over_project_cap": lambda: (
+            f"its request of {eur(app.total_cost_eur)} is above the "
+            f"project cap of {eur(scen.project_cap or 0)}"
+        ),
+        "zero_cost": lambda: "it requests no money",
     }
-    return "Ineligible: " + "; ".join(words.get(c, c) for c in codes) + "."
+    return "Ineligible: " + "; ".join(words[c]() if c in words else c for c in codes) + "."
 
 
 def fte(value: float) -> str:

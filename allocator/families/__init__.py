@@ -37,12 +37,22 @@ FAMILIES: list[Family] = [
 """Every family, in the order build_problem builds them (row order is part of the output)."""
 
 
+_PREFIXES: tuple[tuple[int, ...], dict[str, Family]] = ((), {})
+"""The prefix map of the registry as it was last read: (ids of FAMILIES, prefix -> family)."""
+
+
 def _by_prefix() -> dict[str, Family]:
-    out: dict[str, Family] = {}
-    for family in FAMILIES:
-        for prefix in (family.name, *family.prefixes):
-            out.setdefault(prefix, family)
-    return out
+    """Prefix -> family, built again only when the registry changed (a family registered or
+    taken out: FAMILIES is read afresh, never assumed fixed)."""
+    global _PREFIXES
+    key = tuple(map(id, FAMILIES))
+    if _PREFIXES[0] != key:
+        out: dict[str, Family] = {}
+        for family in FAMILIES:
+            for prefix in (family.name, *family.prefixes):
+                out.setdefault(prefix, family)
+        _PREFIXES = (key, out)
+    return _PREFIXES[1]
 
 
 def family_of(row: str | ConstraintInfo) -> Family | None:
