@@ -63,7 +63,7 @@ def robust(
 ) -> None:
     """Which awards hold whatever the true FTE: funded share per application over SAMPLES
     exact solves of sampled FTE values, the FTE the point-estimate award set delivers, and a
-    robust recommendation (the award set with the highest mean FTE over the samples) next to
+    robust recommendation (the award set with the highest expected FTE) next to
     it; writes robust.csv, robust_summary.json and robust_recommendation.csv to OUT."""
     from .cli import EXIT_INPUT, EXIT_NO_SOLUTION, _fail_input, _load  # lazy: cli imports us
     from .executor import ExecutorUnavailable
@@ -160,6 +160,10 @@ def _print(result: RobustResult, out: str, seconds: float) -> None:
     )
 
 
+def _fmt_fte(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f}"
+
+
 def _print_recommendation(console: Console, result: RobustResult, summary: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -172,8 +176,14 @@ def _print_recommendation(console: Console, result: RobustResult, summary: dict[
         "point-estimate optimum",
         "robust recommendation",
         *([f"best worst-{low['alpha']:g} set"] if low else []),
-        title="Robust recommendation (highest mean FTE over the samples) against the "
-        "point-estimate optimum, on the same samples",
+        title="Robust recommendation (highest expected FTE) against the point-estimate "
+        "optimum: expected FTE (closed form), then on the samples",
+    )
+    table.add_row(
+        "expected",
+        f"{rec['point_expected_fte']:,.1f}",
+        f"{rec['expected_fte']:,.1f}",
+        *([_fmt_fte(low["expected_fte"])] if low else []),
     )
     table.add_row(
         "mean",

@@ -9,10 +9,12 @@ and the distribution of the FTE that the point-estimate optimum's award set deli
 the sampled values (sum of scale_i * sampled fte_i).
 
 The robust recommendation (Recommendation: robust_recommendation.csv, and ``recommendation``
-in robust_summary.json): the award set with the highest mean FTE over the samples
-(sample-average approximation, solved exactly), against the point optimum on the same
-samples and on N held-out ones; with ``--cvar SHARE``, also the award set with the highest
-mean over the worst SHARE of the samples (CvarSet, ``cvar`` in the summary).
+in robust_summary.json): the award set with the highest expected FTE under the sampling
+distribution below (an award set's FTE is linear in the figures, so that is the exact optimum
+at each application's expected FTE, which ``expected_fte`` gives in closed form: no sampling
+error), against the point optimum on the samples and on N held-out ones; with ``--cvar
+SHARE``, also the award set with the highest mean over the worst SHARE of the samples
+(CvarSet, ``cvar`` in the summary).
 
 Uncertainty per application
 ---------------------------
@@ -131,6 +133,39 @@ def sample_fte(fte: np.ndarray, low: np.ndarray, high: np.ndarray, z: np.ndarray
         linear = up & ~log_piece & (high > fte)  # fte == 0 < high
         out = np.where(linear, fte + (high - fte) * z / Z80, out)
     return out
+
+
+def expected_fte(fte: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """The mean of ``sample_fte``'s distribution per application, in closed form (no
+    sampling): with Z standard normal, Phi its distribution function and phi its density,
+    a log-normal piece f * exp(t Z) on one side of 0 has E[f exp(tZ); Z < 0] =
+    f exp(t^2 / 2) Phi(-t) and E[f exp(tZ); Z > 0] = f exp(t^2 / 2) Phi(t); the linear
+    pieces (an end of 0) integrate to f (Phi(0) - Phi(-c) + (phi(-c) - phi(0)) / c) below
+    and h phi(0) / c above (c = Z80). Exactly ``fte`` where fte_low == fte == fte_high."""
+    fte, low, high = (np.asarray(v, dtype=np.float64) for v in (fte, low, high))
+    c = Z80
+    unit = NormalDist()
+    cdf, pdf = np.vectorize(unit.cdf, otypes=[float]), np.vectorize(unit.pdf, otypes=[float])
+    positive = fte > 0
+    safe = np.where(positive, fte, 1.0)
+    with np.errstate(divide="ignore"):
+        t_low = np.where(positive & (low > 0), np.log(safe / np.where(low > 0, low, 1.0)), 0.0) / c
+        t_high = np.where(positive, np.log(np.where(positive, high, 1.0) / safe), 0.0) / c
+    below = np.where(
+        positive & (low > 0),
+        fte * np.exp(t_low**2 / 2) * cdf(-t_low),
+        np.where(
+            positive,  # low == 0 < fte: max(0, fte (1 + z / c)) for z < 0
+            fte * (cdf(0.0) - cdf(-c) + (pdf(-c) - pdf(0.0)) / c),
+            0.0,  # fte == 0: 0 below
+        ),
+    )
+    above = np.where(
+        positive,
+        fte * np.exp(t_high**2 / 2) * cdf(t_high),
+        high * pdf(0.0) / c,  # fte == 0 < high: high z / c for z > 0 (0 where high == 0)
+    )
+    return np.where((low == fte) & (high == fte), fte, below + above)
 
 
 def sample_normals(seed: int, k: int, n: int, held_out: bool = False) -> np.ndarray:
@@ -263,21 +298,21 @@ class RobustResult:
 
 @dataclass
 class Recommendation:
-    """The robust recommendation: the award set that maximises the mean FTE over the samples
-    (sample-average approximation). A fixed award set's FTE is linear in the FTE figures, so
-    its mean over the samples is its FTE at the per-application mean of the sampled figures:
-    the recommendation is the exact optimum (the whole pipeline, status checked) of the point
-    problem with fte replaced by that mean. Judged on the same samples as the point optimum,
-    and on as many held-out samples (drawn apart, module docstring): on the samples it was
-    chosen on its mean is never below the point set's, so the held-out figures are the fair
-    comparison."""
+    """The robust recommendation: the award set that maximises the expected FTE under the
+    sampling distribution. A fixed award set's FTE is linear in the FTE figures, so its
+    expected FTE is its FTE at the per-application expected figures (``expected_fte``, closed
+    form): the recommendation is the exact optimum (the whole pipeline, status checked) of the
+    point problem with fte replaced by those. Its expected FTE is never below the point set's
+    (``expected_fte`` in the summary, exact); the samples and as many held-out samples (drawn
+    apart, module docstring) show the spread of both sets."""
 
     scale: np.ndarray  # problem order, as awarded (whole cents)
+    fte_expected: np.ndarray  # problem order: expected FTE per application (closed form)
     fte_mean: np.ndarray  # problem order: mean of the sampled FTE per application
     delivered: np.ndarray  # per sample: FTE this award set delivers
     held_out_point: np.ndarray  # per held-out sample: FTE of the point award set
     held_out_recommended: np.ndarray  # ... of this award set
-    objective_fte: float  # scale @ fte_mean
+    objective_fte: float  # scale @ fte_expected: this set's expected FTE
 
     def changes(self, point_scale: np.ndarray) -> list[tuple[int, str]]:
         """(application index, how) where this set differs from the point optimum, in
@@ -297,10 +332,14 @@ class Recommendation:
         point_fte = float(point @ result.point.problem.fte)
         rec_mean = _mean(self.delivered, self.objective_fte)
         point_mean = _mean(result.delivered, point_fte)
+        point_expected = float(point @ self.fte_expected)
         return {
-            "method": "sample-average approximation: the award set with the highest mean FTE "
-            "over the samples (the exact optimum at the per-application mean of the sampled FTE)",
+            "method": "the award set with the highest expected FTE under the sampling "
+            "distribution (the exact optimum at each application's expected FTE, in closed form)",
             "status": "optimal",
+            "expected_fte": self.objective_fte,
+            "point_expected_fte": point_expected,
+            "gain_expected": self.objective_fte - point_expected,
             "fte_mean": rec_mean,
             "fte_p10": float(np.percentile(self.delivered, 10)),
             "fte_min": float(self.delivered.min()),
@@ -331,16 +370,18 @@ class Recommendation:
             {
                 "application_id": a,
                 "fte": float(f),
+                "fte_expected": float(e),
                 "fte_sample_mean": float(m),
                 "point_scale": float(p),
                 "recommended_scale": float(r),
                 "funded_share": float(sh),
                 "change": how.get(i, ""),
             }
-            for i, (a, f, m, p, r, sh) in enumerate(
+            for i, (a, f, e, m, p, r, sh) in enumerate(
                 zip(
                     result.app_ids,
                     result.point.problem.fte,
+                    self.fte_expected,
                     self.fte_mean,
                     result.point_scale,
                     self.scale,
@@ -357,6 +398,7 @@ class Recommendation:
 RECOMMENDATION_COLUMNS = [
     "application_id",
     "fte",
+    "fte_expected",
     "fte_sample_mean",
     "point_scale",
     "recommended_scale",
@@ -373,37 +415,38 @@ def recommend(
     solver: SampleSolver,
     samples: int,
 ) -> Recommendation:
-    """The sample-average approximation (Recommendation), solved exactly; NoPointOptimum when
-    that solve ends otherwise than optimal."""
+    """The expected-FTE optimum (Recommendation), solved exactly; NoPointOptimum when that
+    solve ends otherwise than optimal."""
     from .engine import _optimal
     from .feasibility import whole_cents
 
     base = problem.fte
-    shift = np.zeros(problem.n)
-    for k in range(samples):  # in sample order: the same sum wherever the samples ran
-        shift += solver.fte(k) - base
-    fte_mean = base + shift / samples  # exactly fte where every sample is fte
-    status, scale, _, extra = _optimal(replace(problem, fte=fte_mean), options, {})
+    fte_expected = expected_fte(base, solver.low, solver.high)  # exactly fte at zero width
+    status, scale, _, extra = _optimal(replace(problem, fte=fte_expected), options, {})
     if status is not SolveStatus.optimal or scale is None:
         raise NoPointOptimum(
-            f"the robust recommendation (the optimum at the mean sampled FTE) ended "
+            f"the robust recommendation (the optimum at the expected FTE) ended "
             f"{status.value}, not optimal: {extra.get('message', '')}"
         )
     scale, _ = whole_cents(problem, np.asarray(scale, dtype=np.float64))
+    shift = np.zeros(problem.n)
     delivered = np.empty(samples)
     held_point, held_rec = np.empty(samples), np.empty(samples)
     point = solver.point_scale
-    for k in range(samples):
-        delivered[k] = float(scale @ solver.fte(k))
+    for k in range(samples):  # in sample order: the same sums wherever the samples ran
+        sampled = solver.fte(k)
+        shift += sampled - base
+        delivered[k] = float(scale @ sampled)
         held = solver.fte(k, held_out=True)
         held_point[k], held_rec[k] = float(point @ held), float(scale @ held)
     return Recommendation(
         scale=scale,
-        fte_mean=fte_mean,
+        fte_expected=fte_expected,
+        fte_mean=base + shift / samples,  # exactly fte where every sample is fte
         delivered=delivered,
         held_out_point=held_point,
         held_out_recommended=held_rec,
-        objective_fte=float(scale @ fte_mean),
+        objective_fte=float(scale @ fte_expected),
     )
 
 
@@ -438,6 +481,7 @@ class CvarSet:
             "cvar": cvar(self.delivered, self.alpha),
             "point_cvar": cvar(result.delivered, self.alpha),
             "recommended_cvar": None if rec is None else cvar(rec.delivered, self.alpha),
+            "expected_fte": None if rec is None else float(self.scale @ rec.fte_expected),
             "fte_mean": float(np.mean(self.delivered)),
             "fte_p10": float(np.percentile(self.delivered, 10)),
             "differs": len(changes),

@@ -162,7 +162,7 @@ def robust_note(robust: RobustFiles) -> str:
     rec = s.get("recommendation")
     if isinstance(rec, dict):
         text += (
-            f"; the robust recommendation (highest mean FTE over the samples) "
+            f"; the robust recommendation (highest expected FTE) "
             f"{rec.get('fte_mean', 0):,.1f} (10th percentile {rec.get('fte_p10', 0):,.1f}), "
             f"{rec.get('differs', 0)} applications differ"
         )

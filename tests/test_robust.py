@@ -16,7 +16,15 @@ from allocator.cli_robust import robust
 from allocator.errors import InputError
 from allocator.executor import run_map
 from allocator.io.inputs import load_submission
-from allocator.robust import Z80, classify, render, run_robust, sample_fte, sample_normals
+from allocator.robust import (
+    Z80,
+    classify,
+    expected_fte,
+    render,
+    run_robust,
+    sample_fte,
+    sample_normals,
+)
 
 from .conftest import REGIONS, app, scenario
 
@@ -151,12 +159,13 @@ def test_zero_width_gives_the_optimum_exactly(tmp_path: Path) -> None:
     assert rec["differs"] == 0 and rec["status"] == "optimal"
     assert rec["fte_mean"] == rec["fte_p10"] == summary["point_fte"]
     assert rec["gain_mean"] == 0.0
+    assert rec["expected_fte"] == rec["point_expected_fte"] == summary["point_fte"]
     with open(out / "robust_recommendation.csv", newline="", encoding="utf-8") as handle:
         recs = list(csv.DictReader(handle))
     assert [r["application_id"] for r in recs] == [r["application_id"] for r in rows]
     for r in recs:
         assert r["change"] == "" and r["point_scale"] == r["recommended_scale"]
-        assert r["fte"] == r["fte_sample_mean"]
+        assert r["fte"] == r["fte_sample_mean"] == r["fte_expected"]
 
 
 def test_same_seed_same_bytes_for_one_and_two_workers(tmp_path: Path) -> None:
@@ -235,7 +244,7 @@ def test_bad_interval_is_an_input_error_naming_row_and_field(
 def test_recommendation_prefers_the_certain_application() -> None:
     """Room for two of three: C always; B has the higher point estimate (10.5) but a long
     downside (80% in 2..11, mean about 8.5), A a certain 10. The point optimum funds B, the
-    award set with the highest mean FTE over the samples funds A."""
+    award set with the highest expected FTE funds A."""
     apps = [
         app("A", 1e6, 10.0, fte_low=10.0, fte_high=10.0),
         app("B", 1e6, 10.5, fte_low=2.0, fte_high=11.0),
@@ -265,6 +274,52 @@ def test_recommendation_prefers_the_certain_application() -> None:
     rows = {r["application_id"]: r for r in rec.rows(found)}
     assert rows["A"]["change"] == "recommended_only" and rows["B"]["change"] == "point_only"
     assert rows["C"]["change"] == ""
+
+
+def test_expected_fte_is_the_mean_of_the_sampling_distribution() -> None:
+    """The closed form against a quadrature of sample_fte over the normal density, on every
+    kind of piece: two log-normal pieces, zero width, an end of 0 below, fte 0 with an upper
+    end, all 0, one end at fte; and exactly fte at zero width."""
+    fte = np.array([10.0, 10.0, 10.0, 0.0, 0.0, 5.0, 7.0, 1e-3, 123.456])
+    low = np.array([5.0, 10.0, 0.0, 0.0, 0.0, 5.0, 3.5, 0.0, 61.0])
+    high = np.array([15.0, 10.0, 14.0, 3.0, 0.0, 9.0, 7.0, 2e-3, 200.0])
+    z = np.linspace(-12.0, 12.0, 1_200_001)
+    weight = np.exp(-(z**2) / 2) / np.sqrt(2 * np.pi) * (z[1] - z[0])
+    by_quadrature = [
+        float(sample_fte(np.full_like(z, f), np.full_like(z, lo), np.full_like(z, hi), z) @ weight)
+        for f, lo, hi in zip(fte, low, high)
+    ]
+    assert expected_fte(fte, low, high) == pytest.approx(by_quadrature, rel=1e-8, abs=1e-9)
+    point = np.array([0.1, 3.0, 17.25])
+    assert np.array_equal(expected_fte(point, point, point), point)  # exactly, no rounding
+
+
+def test_recommendation_does_not_depend_on_the_samples() -> None:
+    """The expected-FTE optimum is a closed form: any sample count or seed recommends the
+    same award set, and its expected FTE is at least the point optimum's."""
+    apps = [
+        app("A", 1e6, 10.0, fte_low=10.0, fte_high=10.0),
+        app("B", 1e6, 10.5, fte_low=2.0, fte_high=11.0),
+        app("C", 1e6, 100.0, fte_low=90.0, fte_high=110.0),
+        app("D", 1e6, 10.2, fte_low=9.0, fte_high=10.6),
+    ]
+    found = [
+        run_robust(apps, scenario(ceiling=2e6), n, seed, regions=REGIONS, workers=1)
+        for n, seed in ((3, 1), (25, 7))
+    ]
+    recs = [f.recommendation for f in found]
+    assert recs[0] is not None and recs[1] is not None
+    assert np.array_equal(recs[0].scale, recs[1].scale)
+    assert np.array_equal(recs[0].fte_expected, recs[1].fte_expected)
+    summary = found[1].summary()["recommendation"]
+    assert summary["expected_fte"] >= summary["point_expected_fte"]
+    assert summary["gain_expected"] == summary["expected_fte"] - summary["point_expected_fte"]
+    # the award set is the optimum at the expected figures: C and the best expected other
+    means = dict(zip(found[1].app_ids, recs[1].fte_expected))
+    best = max(("A", "B", "D"), key=lambda a: means[a])
+    assert dict(zip(found[1].app_ids, recs[1].scale)) == {
+        a: 1.0 if a in ("C", best) else 0.0 for a in "ABCD"
+    }
 
 
 def test_held_out_samples_are_not_samples() -> None:
