@@ -396,9 +396,12 @@ def verify(applications: str, scenario: str, awards: str) -> None:
 )
 def overview(applications: str | None, scenario: str | None, out: str | None) -> None:
     """The board's subscription view before any award (no optimisation)."""
+    from .io.outputs import check_target, render_json, write_set
     from .overview import overview as build
 
     try:
+        if out:
+            check_target(out)
         scen, regions, submission = _load(applications, scenario)
     except InputError as exc:
         _fail_input(exc)
@@ -407,18 +410,18 @@ def overview(applications: str | None, scenario: str | None, out: str | None) ->
 
     print_overview(tables, scen)
     if out:
-        from .io.outputs import render_json, write_atomically
         from .io.run_files import COLUMN_STYLES
         from .io.xlsx import render_xlsx
 
         sheets = [(name.replace("_", " "), rows, None) for name, rows in tables.items()]
-        write_atomically(
-            out,
-            {
-                "overview.json": render_json(tables),
-                "overview.xlsx": render_xlsx(sheets, styles=COLUMN_STYLES),
-            },
-        )
+        files = {
+            "overview.json": render_json(tables),
+            "overview.xlsx": render_xlsx(sheets, styles=COLUMN_STYLES),
+        }
+        try:
+            write_set(Path(out), files)
+        except InputError as exc:  # the target changed since it was checked
+            _fail_input(exc)
         click.echo(f"written to {out}/overview.json and overview.xlsx")
 
 

@@ -82,9 +82,10 @@ def social(
     social.csv (region, year, amount in whole euros) and social_regions.csv (per region, EUR
     and EUR per inhabitant)."""
     from . import social as soc
-    from .io.outputs import render_csv, write_atomically
+    from .io.outputs import check_target, render_csv, write_set
 
     try:
+        check_target(out, (awards, key_file))
         table = _region_table(regions)
         key = soc.read_key(key_file, table) if key_file else None
         rows = soc.distribute(table, key)
@@ -97,17 +98,18 @@ def social(
             submission = load_submission(apps_file, table)
             zvw = soc.zvw_by_region(awards, submission.applications, table)
         view = soc.per_region(table, rows, zvw)
+        write_set(
+            Path(out),
+            {
+                "social.csv": render_csv(rows, soc.SOCIAL_COLUMNS),
+                "social_regions.csv": render_csv(view),
+            },
+            (awards, key_file),
+        )
     except InputError as exc:
         _fail_input(exc)
     except KeyError as exc:
         raise click.UsageError(str(exc)) from exc
-    write_atomically(
-        out,
-        {
-            "social.csv": render_csv(rows, soc.SOCIAL_COLUMNS),
-            "social_regions.csv": render_csv(view),
-        },
-    )
     if not quiet:
         basis = f"key {key_file}" if key_file else "population"
         click.echo(f"social domain (SPUK AZWA) over {table.name!r} by {basis}:")
@@ -135,10 +137,11 @@ def payments(
     year; the cash view per year against the scenario's year budgets."""
     from . import payments as pay
     from .catalog import model_plans
-    from .io.outputs import render_csv, write_atomically
+    from .io.outputs import check_target, render_csv, write_set
     from .io.xlsx import STYLE_DECIMAL, STYLE_MONEY, render_xlsx
 
     try:
+        check_target(out, (awards,))
         scen, _, submission = _load(applications, scenario)
         table = pay.read_award_set(awards, submission.applications)
     except InputError as exc:
@@ -154,21 +157,22 @@ def payments(
              "cumulative_paid", "cumulative_left")  # fmt: skip
     styles = {c: STYLE_MONEY for c in money} | {"scale": STYLE_DECIMAL}
     styles |= {k: STYLE_MONEY for r in per_app[:1] for k in r if k.startswith("paid:")}
-    write_atomically(
-        out,
-        {
-            "payments.csv": render_csv(rows, pay.PAYMENT_COLUMNS),
-            "cash.csv": render_csv(cash),
-            "payments.xlsx": render_xlsx(
-                [
-                    ("payments", rows, pay.PAYMENT_COLUMNS),
-                    ("per application", per_app, None),
-                    ("cash per year", cash, None),
-                ],
-                styles=styles,
-            ),
-        },
-    )
+    files = {
+        "payments.csv": render_csv(rows, pay.PAYMENT_COLUMNS),
+        "cash.csv": render_csv(cash),
+        "payments.xlsx": render_xlsx(
+            [
+                ("payments", rows, pay.PAYMENT_COLUMNS),
+                ("per application", per_app, None),
+                ("cash per year", cash, None),
+            ],
+            styles=styles,
+        ),
+    }
+    try:
+        write_set(Path(out), files, (awards,))
+    except InputError as exc:  # the target changed since it was checked
+        _fail_input(exc)
     if not quiet:
         click.echo(f"{len(per_app)} awarded applications, {len(rows)} payments; cash per year:")
         for r in cash:
@@ -217,10 +221,12 @@ def reallocate(
     from . import reallocate as re_
     from .backends import DEFAULT_SOLVER
     from .domain import RunOptions
-    from .io.outputs import render_csv, write_set
+    from .io.outputs import check_target, render_csv, write_set
     from .run_output import render_run
 
+    inputs = (awards, underspend)
     try:
+        check_target(out, inputs)
         scen, regions, submission = _load(applications, scenario)
         ids = (
             re_.parse_withdrawn(withdrawn, submission.applications)
@@ -246,7 +252,10 @@ def reallocate(
     diff = done.diff_rows()
     if alloc.result.status.has_solution:
         files["diff.csv"] = render_csv(diff, re_.DIFF_COLUMNS)
-    write_set(Path(out), files)
+    try:
+        write_set(Path(out), files, inputs)
+    except InputError as exc:  # the target changed since it was checked
+        _fail_input(exc)
     for note in done.notes:
         click.echo(f"note: {note}", err=True)
     if not alloc.result.status.has_solution:

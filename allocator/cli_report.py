@@ -72,11 +72,13 @@ def report(
     from .comparison import solve_runs
     from .domain import RegionTable, RunOptions, SolveStatus
     from .io.inputs import load_scenario, load_submission
-    from .io.outputs import write_set
+    from .io.outputs import check_target, write_set
     from .report import REPORT_FILE, cap_shadow_prices, read_sweep, report_bytes
 
     t0 = time.perf_counter()
+    inputs = (sweep_file, robust_dir)
     try:
+        check_target(out, inputs)  # before the solves, not after them
         paths = [Path(s) for s in scenarios]
         loaded = [(p.stem, load_scenario(p)) for p in paths]
         stems = [stem for stem, _ in loaded]
@@ -124,7 +126,7 @@ def report(
         if robust is not None:
             sources += robust.sources()
         content = report_bytes(runs, prices, sweep, sources, robust=robust)
-        write_set(Path(out), {REPORT_FILE: content})
+        write_set(Path(out), {REPORT_FILE: content}, inputs)
     except InputError as exc:
         click.echo(exc.render(limit=200), err=True)
         sys.exit(EXIT_INPUT)

@@ -157,6 +157,69 @@ def test_a_file_added_to_an_output_set_is_refused(tmp_path: Path) -> None:
     assert (out / "mine.txt").read_text() == "keep me"
 
 
+def test_the_refusal_names_only_the_files_allocator_did_not_write(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_set(out, OLD)
+    (out / "cash.csv").write_text("another command's file")
+    with pytest.raises(InputError) as caught:
+        write_set(out, NEW)
+    message = str(caught.value)
+    assert "cash.csv" in message
+    assert not any(name in message for name in OLD)  # those are the set's own files
+
+
+@pytest.mark.parametrize("command", ["payments", "social", "overview"])
+def test_every_command_writes_one_set(tmp_path: Path, command: str) -> None:
+    """payments, social and overview follow the same rules as solve: a manifest; a folder
+    holding other files refused (exit 2, nothing written)."""
+    run = tmp_path / "run"
+    assert CliRunner().invoke(main, ["solve", "-q", "--no-xlsx", "-o", str(run)]).exit_code == 0
+    extra = {"payments": ["--awards", str(run / "awards.csv")], "social": [], "overview": []}
+    args = [command, *extra[command]]
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, [*args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / MANIFEST).is_file()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("my notes")
+    result = CliRunner().invoke(main, [*args, "-o", str(mine)])
+    assert result.exit_code == 2 and "notes.txt" in result.output
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["payments", "--awards", "{run}/awards.csv"],
+        ["social", "--awards", "{run}/awards.csv"],
+        ["reallocate", "--awards", "{run}/awards.csv", "--withdrawn", "A001"],
+        ["report", "scenarios/bar-35.yaml", "--no-prices", "--sweep", "{run}/sweep.csv"],
+    ],
+)
+def test_a_set_the_command_reads_is_not_replaced(tmp_path: Path, command: list[str]) -> None:
+    """``payments --awards out/awards.csv --out out`` would replace the award set it reads:
+    refused before any work (exit 2, the input named), the set left as it was."""
+    run = tmp_path / "run"
+    if command[0] == "report":
+        assert (
+            CliRunner()
+            .invoke(main, ["sweep", "--set", "impact_bar=9,17", "-o", str(run)])
+            .exit_code
+            == 0
+        )
+    else:
+        assert CliRunner().invoke(main, ["solve", "-q", "-o", str(run)]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    root = Path(__file__).resolve().parents[1]
+    args = [a.format(run=run) for a in command]
+    args = [str(root / a) if a.startswith("scenarios/") else a for a in args]
+    result = CliRunner().invoke(main, [*args, "-o", str(run)])
+    assert result.exit_code == 2, result.output
+    assert "which this command reads" in result.output
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+
+
 def test_the_current_directory_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(InputError, match="current directory"):

@@ -171,18 +171,22 @@ def _siblings(out: Path, tag: str) -> list[Path]:
     return sorted(out.parent.glob(f".{out.name}{tag}*"))
 
 
+def _listed(directory: Path) -> set[str]:
+    """The names allocator wrote into ``directory``: its manifest's files and the manifest,
+    or (a set from before manifests) the file names of a run."""
+    manifest = directory / MANIFEST
+    if not manifest.is_file():
+        return set(RUN_FILE_NAMES)
+    listed: set[str] = set()
+    with contextlib.suppress(ValueError, OSError):
+        listed = set(json.loads(manifest.read_text(encoding="utf-8")).get("files", {}))
+    return listed | {MANIFEST}
+
+
 def _owned_files(directory: Path) -> set[str] | None:
     """The files of ``directory`` that allocator wrote (None: it holds others too)."""
     names = {p.name for p in directory.iterdir()}
-    listed: set[str] = set()
-    manifest = directory / MANIFEST
-    if manifest.is_file():
-        with contextlib.suppress(ValueError, OSError):
-            listed = set(json.loads(manifest.read_text(encoding="utf-8")).get("files", {}))
-        listed.add(MANIFEST)
-    else:
-        listed = set(RUN_FILE_NAMES)
-    return names if names <= listed else None
+    return names if names <= _listed(directory) else None
 
 
 def _remove_set(directory: Path) -> None:
@@ -211,22 +215,32 @@ def recover(out_dir: str | Path) -> None:
             _remove_set(leftover)
 
 
-def check_target(out_dir: str | Path) -> None:
+def check_target(out_dir: str | Path, inputs: Sequence[str | Path | None] = ()) -> None:
     """Refuse an output directory allocator may not replace: the current directory (or one
-    holding it), or one holding files allocator did not write (the set replaces the whole
-    directory, and nothing allocator did not write is ever deleted)."""
+    holding it), one holding files allocator did not write (the set replaces the whole
+    directory, and nothing allocator did not write is ever deleted), or one holding a file
+    the command reads (``inputs``: e.g. ``payments --awards out/awards.csv --out out`` would
+    replace the award set it reads)."""
     out = Path(out_dir).absolute()
     if out.exists() and not out.is_dir():
         raise InputError([InputProblem(str(out_dir), "--out exists and is not a directory")])
     if not out.is_dir():
         return
-    real, cwd = out.resolve(), Path.cwd().resolve()
+    real = out.resolve()
+    for given in inputs:
+        path = None if given is None else Path(given).absolute().resolve()
+        if path is not None and (path == real or real in path.parents):
+            reason = (
+                f"--out holds {given}, which this command reads; the output set replaces "
+                "the whole directory: name another one"
+            )
+            raise InputError([InputProblem(str(out_dir), reason)])
+    cwd = Path.cwd().resolve()
     if real == cwd or real in cwd.parents:
         reason = "--out is the current directory (or holds it): name one of its own, e.g. out"
         raise InputError([InputProblem(str(out_dir), reason)])
     if _owned_files(out) is None:
-        listed = set() if (out / MANIFEST).is_file() else RUN_FILE_NAMES
-        foreign = sorted({p.name for p in out.iterdir()} - listed - {MANIFEST})
+        foreign = sorted({p.name for p in out.iterdir()} - _listed(out))
         shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
         reason = (
             f"--out holds files allocator did not write ({shown}); the output set replaces "
@@ -241,7 +255,9 @@ def manifest_bytes(files: Mapping[str, bytes]) -> bytes:
     )
 
 
-def write_set(out_dir: str | Path, files: Mapping[str, bytes]) -> list[Path]:
+def write_set(
+    out_dir: str | Path, files: Mapping[str, bytes], inputs: Sequence[str | Path | None] = ()
+) -> list[Path]:
     """Replace the directory ``out_dir`` by exactly ``files`` (name -> bytes), as one set.
 
     Steps: recover a killed earlier replacement; check the target (check_target); write every
@@ -256,7 +272,7 @@ def write_set(out_dir: str | Path, files: Mapping[str, bytes]) -> list[Path]:
         out = out.resolve()  # replace what the link points to, keep the link
     out = out.absolute()
     recover(out)
-    check_target(out)
+    check_target(out, inputs)
     out.parent.mkdir(parents=True, exist_ok=True)
     tag = secrets.token_hex(6)
     new = out.parent / f".{out.name}{NEW_TAG}{tag}"
