@@ -195,7 +195,13 @@ def main() -> None:
     show_default=True,
     help="relative MIP gap counted as optimal (summary.json: mip_rel_gap_tolerance)",
 )
-@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="solver threads (the README's byte-for-byte determinism is tested with 1)",
+)
 @click.option("--xlsx/--no-xlsx", default=True, show_default=True, help="also write awards.xlsx")
 @click.option(
     "--explain", is_flag=True, help="also shadow_prices.csv, explanations.csv, cards.md (re-solves)"

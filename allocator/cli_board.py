@@ -17,6 +17,8 @@ from .cli_options import APPLICATIONS, SCENARIO
 from .errors import InputError, SolverUnavailable
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from .comparison import Run
     from .domain import RegionTable
     from .results import Row
@@ -36,7 +38,10 @@ def _applications_path(applications: str | None) -> Path:
 
 
 def _fmt_eur(value: object) -> str:
-    return "-" if value is None else f"{value:,.0f}"
+    """Euros without the EUR: whole, or to the cent where there are cents."""
+    from .narrative import eur
+
+    return "-" if not isinstance(value, (int, float)) else eur(value).removeprefix("EUR ")
 
 
 def _fmt(value: object, digits: int = 1) -> str:
@@ -68,7 +73,8 @@ def compare(
     quiet: bool,
 ) -> None:
     """Solve every SCENARIO (optimal) and fcfs and greedy under the first; write
-    compare.csv, flips.csv and compare.xlsx to OUT."""
+    compare.csv, flips.csv, regions.csv (the Zvw awards beside the social domain per region)
+    and compare.xlsx to OUT."""
     from . import comparison as cmp  # imported on use: the CLI starts fast
     from .backends import DEFAULT_SOLVER
     from .catalog import regions_for
@@ -133,10 +139,20 @@ def compare(
     )
 
 
+def _console(runs: Sequence[Run]) -> Console:
+    """Rich's console: a terminal's own width; piped or redirected (where rich would assume
+    80 columns and cut every cell of a many-run table short), as wide as the runs need."""
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=max(80, 40 + 16 * len(runs)))
+    return console
+
+
 def _print_regions(runs: Sequence[Run], region_rows: list[Row]) -> None:
     """regions.csv on the terminal: per region the social domain's EUR per inhabitant and,
     per run, the Zvw award plus the social domain per inhabitant."""
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(
@@ -161,16 +177,15 @@ def _print_regions(runs: Sequence[Run], region_rows: list[Row]) -> None:
                 for run in runs
             ),
         )
-    Console().print(table)
+    _console(runs).print(table)
 
 
 def _print_compare(runs: Sequence[Run], rows: list[Row], flip_rows: list[Row]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     from . import comparison as cmp
 
-    console = Console()
+    console = _console(runs)
     table = Table("", *(run.label for run in runs), title="Scenario comparison")
 
     def line(name: str, cells: list[str]) -> None:
@@ -304,15 +319,18 @@ def sweep(
     from .executor import ExecutorUnavailable
     from .io.inputs import load_scenario, load_submission
     from .io.outputs import render_csv, write_set
-    from .sweep import grid, run_sweep, sweep_columns
+    from .sweep import grid, point_warnings, run_sweep, sweep_columns
     from .terminal import progress_bar
 
     t0 = time.perf_counter()
     try:
         base = load_scenario(Path(scenario) if scenario else scenario_path("baseline"))
-        grid(base, sets)  # every bad key or value refused before anything is solved
+        points = grid(base, sets)  # every bad key or value refused before anything is solved
         regions = regions_for(base)
-        apps = load_submission(_applications_path(applications), regions).applications
+        submission = load_submission(_applications_path(applications), regions)
+        apps = submission.applications
+        for line in point_warnings(base, points) + submission.warnings:  # as solve's, stderr
+            click.echo(f"warning: {line}", err=True)
         options = RunOptions(solver=solver or DEFAULT_SOLVER)
         with progress_bar("sweeping", enabled=not quiet) as bar:
             rows = run_sweep(

@@ -183,9 +183,12 @@ def constraint_rows(alloc: Allocation) -> list[Row]:
 
 def summary(alloc: Allocation) -> Row:
     r = alloc.result
-    counts = {s.value: 0 for s in AwardStatus}
+    counts: dict[str, int | None] = {s.value: 0 for s in AwardStatus}
     for w in r.awards:
-        counts[w.status.value] += 1
+        counts[w.status.value] = (counts[w.status.value] or 0) + 1
+    if not r.awards:  # no award set: eligibility is known, the rest was never decided
+        counts = {s.value: None for s in AwardStatus}
+        counts[AwardStatus.ineligible.value] = len(alloc.ineligible)
     return {
         "method": r.method.value,
         "status": r.status.value,

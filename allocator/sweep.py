@@ -232,5 +232,34 @@ def run_sweep(
     return [{**point, **row} for point, row in zip(points, found)]
 
 
+WARNINGS_SHOWN = 10
+"""point_warnings lists this many distinct warnings, then how many more there are."""
+
+
+def point_warnings(base: Scenario, points: Sequence[Changes]) -> list[str]:
+    """The scenario warnings (io.inputs.scenario_warnings: budgets that cannot all be used, a
+    floor above its budget) of the grid's points: each distinct one once, with the point it
+    holds at (or how many and the first, grid order); at most WARNINGS_SHOWN, then a count."""
+    from .io.inputs import scenario_warnings
+
+    found: dict[str, list[Changes]] = {}
+    for point in points:
+        for line in scenario_warnings(variant(base, point)):
+            found.setdefault(line, []).append(point)
+    out = []
+    for line, where in list(found.items())[:WARNINGS_SHOWN]:
+        first = ", ".join(f"{k}={v}" for k, v in where[0].items())
+        if len(where) == len(points):
+            at = "at every point"
+        elif len(where) == 1:
+            at = f"at {first}"
+        else:
+            at = f"at {len(where)} of {len(points)} points, the first {first}"
+        out.append(f"{line} ({at})")
+    if len(found) > WARNINGS_SHOWN:
+        out.append(f"... and {len(found) - WARNINGS_SHOWN} more distinct warnings of this sweep")
+    return out
+
+
 def sweep_columns(sets: Sequence[tuple[str, list[Any]]]) -> list[str]:
     return [*(k for k, _ in sets), *RESULT_COLUMNS]

@@ -15,7 +15,11 @@ from .engine import Allocation
 
 
 def _eur(value: float | None) -> str:
-    return "-" if value is None else f"EUR {value:,.0f}"
+    """Euros as the sentences write them: whole euros, or to the cent where there are cents
+    (EUR 599,999,999.99 is not rounded up to the ceiling)."""
+    from .narrative import eur
+
+    return "-" if value is None else eur(value)
 
 
 def print_summary(
@@ -33,7 +37,10 @@ def print_summary(
         head.add_row("awarded", f"{_eur(r.total_awarded_eur)} of {_eur(alloc.scenario.ceiling)}")
     if r.bound is not None:
         head.add_row("bound / gap", f"{r.bound:,.2f} / {r.gap:.2e}")
-    head.add_row("applications", ", ".join(f"{k} {v}" for k, v in s["counts"].items()))
+    head.add_row(
+        "applications",
+        ", ".join(f"{k} {v}" for k, v in s["counts"].items() if v is not None),
+    )
     head.add_row("time", ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
     console.print(head)
     if r.objective_fte is not None:

@@ -210,3 +210,23 @@ def test_explain_files(tmp_path: Path) -> None:
     ]
     assert all(v == 0.0 or v > 1e-4 for v in numbers)
     assert solve("-a", str(apps), "--method", "fcfs", "--explain", "-o", str(out)).exit_code != 0
+
+
+def test_terminal_summary_keeps_the_cents_and_an_infeasible_run_counts_the_ineligible(
+    tmp_path: Path,
+) -> None:
+    """The summary table says what summary.json says (EUR 599,999,999.99 is not rounded up to
+    the ceiling); a run without an award set still counts its ineligible applications and
+    leaves the counts it never decided empty."""
+    result = CliRunner().invoke(main, ["solve", "--out", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text())
+    assert f"EUR {summary['total_awarded']:,.2f} of EUR 600,000,000" in result.output
+    out = tmp_path / "b"
+    result = CliRunner().invoke(
+        main, ["solve", "-s", str(scenario_path("infeasible-floors")), "--out", str(out)]
+    )
+    assert result.exit_code == 3, result.output
+    counts = json.loads((out / "summary.json").read_text())["counts"]
+    assert counts == {"awarded": None, "partial": None, "rejected": None, "ineligible": 125}
+    assert "ineligible 125" in result.output and "awarded None" not in result.output

@@ -129,3 +129,24 @@ def test_every_number_equals_a_fresh_solve(tmp_path: Path) -> None:
         assert row["status"] == summary["status"]
         assert float(row["objective_fte"]) == pytest.approx(summary["objective_fte"], rel=1e-12)
         assert round(float(row["total_awarded"]) * 100) == round(summary["total_awarded"] * 100)
+
+
+def test_points_warn_as_solve_does(tmp_path: Path) -> None:
+    """Budgets that cannot all be used at a point are the warnings solve gives for that point,
+    each once, with the point named; a point without any warns nothing."""
+    out = tmp_path / "sweep"
+    result = CliRunner().invoke(
+        main, ["sweep", "--set", "theme_budgets.ai=150e6,275e6", "--out", str(out), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    base = load_scenario(scenario_path("baseline"))
+    for value, count in ((150_000_000, 1), (275_000_000, 0)):
+        file = _dump(variant(base, {"theme_budgets.ai": value}), tmp_path / f"p{value}.yaml")
+        fresh = CliRunner().invoke(
+            main, ["solve", "-q", "--no-xlsx", "-s", str(file), "-o", str(tmp_path / f"s{value}")]
+        )
+        said = [x for x in fresh.output.splitlines() if x.startswith("warning: the theme")]
+        assert len(said) == count
+        for line in said:
+            assert f"{line} (at theme_budgets.ai={value})" in result.output
+    assert result.output.count("warning:") == 1
