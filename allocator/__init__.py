@@ -7,7 +7,7 @@ Python API (CONTRACT.md, "Python API"; allocator/api.py)::
     sc = al.Scenario.from_yaml("scenarios/baseline.yaml") # sc.replace(impact_bar=9) validates
     res = al.solve(apps, sc, explain=True)
     res.status, res.objective_fte, res.awards, res.shadow_prices, res.explain("A021")
-    al.compare([sc, sc.replace(impact_bar=9)], apps)     # the rows of compare.csv
+    al.compare([sc, sc.replace(impact_bar=9, name="bar-9")], apps)   # compare.csv's rows
 
 The lower layers (``allocate``, ``load_submission`` ...) stay importable for tools.
 """

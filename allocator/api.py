@@ -53,9 +53,12 @@ APPLICATION_COLUMNS = [
 
 def read_applications(path: str | Path, scenario: Scenario | None = None) -> pd.DataFrame:
     """Read and check an applications file (CSV or XLSX) into a DataFrame, one row per
-    application, with the file's column names (money in EUR, fte in FTE saved at full
-    scale). Raises InputError listing every problem. Region codes are checked against
-    ``scenario``'s region table when given, else when solving."""
+    application, in the contract's columns under the file's names (APPLICATION_COLUMNS, one
+    cost_YYYY per year, fte_low and fte_high where the file gives them; money in EUR, fte in
+    FTE saved at full scale; a column the contract does not know is not kept). Raises
+    InputError listing every problem, rows numbered as in a spreadsheet (row 2 is the first
+    application). Region codes are checked against ``scenario``'s region table when given,
+    else when solving."""
     from .catalog import regions_for
     from .io.inputs import parse_submission
     from .io.tables import read_table
@@ -104,6 +107,11 @@ def applications_frame(apps: Sequence[Application], years: Sequence[int] = ()) -
         )
         rows.append(row)
     columns = APPLICATION_COLUMNS[:9] + [f"cost_{y}" for y in years] + APPLICATION_COLUMNS[9:]
+    for end in ("fte_low", "fte_high"):  # allocator robust's interval, where the file has one
+        if any(getattr(a, end) is not None for a in apps):
+            for row, a in zip(rows, apps):
+                row[end] = getattr(a, end)
+            columns.insert(columns.index("fte") + (1 if end == "fte_low" else 2), end)
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -129,8 +137,11 @@ def _applications(data: pd.DataFrame | str | Path, scenario: Scenario) -> list[A
 
 
 def _cell(value: Any) -> Any:
-    """A DataFrame cell as a spreadsheet cell: missing -> None, Timestamp -> datetime."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+    """A DataFrame cell as a spreadsheet cell: missing (None, NaN, NaT, pd.NA: what
+    ``convert_dtypes`` leaves) -> None, Timestamp -> datetime."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
@@ -144,7 +155,7 @@ class Result:
     """One solved scenario, as plain data. Money in EUR; FTE in full-time equivalents.
 
     ``awards``: indexed by application_id, columns status, scale, awarded_amount,
-    awarded_fte, reason, explanation (then the application's own columns);
+    awarded_fte, reason, the application's own columns, then explanation;
     ``shadow_prices``: indexed by constraint, column fte_per_meur (FTE more per EUR 1M more;
     empty unless solved with explain=True); ``constraints``: indexed by constraint, columns
     family, limit, used, slack (EUR); ``explanations``: per eligible application, the tight
@@ -162,9 +173,13 @@ class Result:
     """(bound - objective_fte) / bound, a fraction (None without a bound)."""
     message: str
     """The solver's or the engine's remark (why no award set, where it stopped)."""
+    conflicts: list[str]
+    """Without an award set because the rules cannot all hold: the smallest set of rules that
+    must give way, each with how far (e.g. "theme:medtech: must be raised by EUR ..."; the
+    ``conflicts`` of summary.json); else empty."""
     awards: pd.DataFrame
     """By application_id: status, scale (0-1), awarded_amount (EUR), awarded_fte (FTE),
-    reason, explanation, then the application's own columns (empty: no award set)."""
+    reason, the application's own columns, then explanation (empty: no award set)."""
     shadow_prices: pd.DataFrame
     """By constraint: fte_per_meur, the FTE one more EUR 1M under that cap would save
     (empty unless solved with explain=True)."""
@@ -182,6 +197,13 @@ class Result:
         EUR, FTE, and with explain=True what forcing or removing it would cost in FTE).
         Raises KeyError for an id that is not in the result."""
         if application_id not in self._texts:
+            if self._alloc is not None and not self._texts:
+                known = any(a.application_id == application_id for a in self._alloc.applications)
+                if known:
+                    raise KeyError(
+                        f"no decision on {application_id!r}: this result has no award set "
+                        f"({self.status}; see message and conflicts)"
+                    )
             raise KeyError(f"no application {application_id!r} in this result")
         return self._texts[application_id]
 
@@ -298,6 +320,7 @@ def _result(alloc: Allocation, explained: Explanations | None) -> Result:
         bound=r.bound,
         gap=r.gap,
         message=r.message,
+        conflicts=list(r.conflicts),
         awards=awards,
         shadow_prices=prices,
         constraints=constraints,
@@ -314,12 +337,17 @@ def compare(
     """The rows of compare.csv (CONTRACT.md, "Scenario comparison"): every scenario solved
     (method optimal), plus fcfs and greedy under the first; one row per run with status,
     objective_fte (FTE), total_awarded and the theme:, year: and region: columns (EUR), and
-    the Gini of awarded FTE per inhabitant over the regions. A scenario given as a path is
-    named by its file stem, one given as an object by its ``name``."""
+    the Gini of awarded FTE per inhabitant over the regions; figures are numbers (NaN where a
+    run has no award set). A scenario given as a path is named by its file stem, one given
+    as an object by its ``name``: give a variant its own, ``sc.replace(impact_bar=9,
+    name="bar-9")``."""
     from .comparison import compare_runs
 
     named = [
         (Path(s).stem, Scenario.from_yaml(s)) if isinstance(s, (str, Path)) else (s.name, s)
         for s in scenarios
     ]
-    return compare_runs(_applications(applications, named[0][1]), named)[0]
+    frame = compare_runs(_applications(applications, named[0][1]), named)[0]
+    figures = [c for c in frame.columns if c not in ("scenario", "method", "status")]
+    frame[figures] = frame[figures].apply(pd.to_numeric)
+    return frame

@@ -112,7 +112,10 @@ def solve_runs(
     labels = [label for label, _ in scenarios]
     twice = sorted({label for label in labels if labels.count(label) > 1})
     if twice:
-        raise ValueError(f"two scenarios have the same name {', '.join(twice)}: rename a file")
+        raise ValueError(
+            f"two scenarios have the same name {', '.join(twice)}: give each its own (a file's "
+            'stem, or Scenario.replace(..., name="..."))'
+        )
     region_of = regions_for_scenario or regions_for
     base = options or RunOptions()
     tasks: list[_Task] = []

@@ -54,7 +54,8 @@ class TimeUp(Exception):
     def __str__(self) -> str:
         return (
             f"time limit of {self.limit_s:g} s reached while {self.phase} "
-            f"({self.elapsed_s:.1f} s into the run), before any award set; raise --time-limit"
+            f"({self.elapsed_s:.1f} s into the run), before any award set; raise the time "
+            "limit (--time-limit, time_limit= in the API)"
         )
 
 

@@ -117,3 +117,44 @@ def test_custom_constraint_refused_with_a_message(apps, sc) -> None:  # type: ig
         al.solve(apps, sc, extra_constraints=unknown)
     with pytest.raises(al.InputError, match="sense"):
         al.solve(apps, sc, extra_constraints=sense)
+
+
+def test_a_frame_after_convert_dtypes_solves_as_before(apps, sc) -> None:  # type: ignore[no-untyped-def]
+    """pandas' nullable dtypes leave pd.NA in empty cells: an empty cell, as in a file."""
+    plain, converted = al.solve(apps, sc), al.solve(apps.convert_dtypes(), sc)
+    assert converted.status == plain.status == "optimal"
+    assert converted.objective_fte == plain.objective_fte
+    assert converted.awards["scale"].equals(plain.awards["scale"])
+
+
+def test_read_applications_keeps_the_fte_interval(tmp_path: Path, apps) -> None:  # type: ignore[no-untyped-def]
+    with_interval = apps.copy()
+    with_interval.insert(with_interval.columns.get_loc("fte") + 1, "fte_low", apps["fte"] * 0.5)
+    with_interval.insert(with_interval.columns.get_loc("fte") + 2, "fte_high", apps["fte"] * 2)
+    path = tmp_path / "apps.csv"
+    with_interval.to_csv(path, index=False)
+    back = al.read_applications(path)
+    assert list(back.columns) == list(with_interval.columns)
+    assert back["fte_low"].tolist() == pytest.approx((apps["fte"] * 0.5).tolist())
+    assert "fte_low" not in apps.columns  # the sample has no interval: no empty columns
+
+
+def test_compare_names_and_numbers(apps, sc) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match=r'name="'):
+        al.compare([sc, sc.replace(impact_bar=9)], apps)
+    floors = sc.replace(theme_floors={"medtech": 80e6}, name="floors")
+    rows = al.compare([sc, sc.replace(impact_bar=9, name="bar-9"), floors], apps)
+    assert list(rows["scenario"]) == ["bo-baseline"] * 3 + ["bar-9", "floors"]
+    assert rows["objective_fte"].dtype.kind == "f" and rows["awarded_count"].dtype.kind == "f"
+    assert rows["objective_fte"].iloc[:4].notna().all() and rows["objective_fte"].isna().iloc[4]
+    assert rows["objective_fte"].iloc[0] == pytest.approx(al.solve(apps, sc).objective_fte)
+
+
+def test_a_result_without_award_set_says_which_rules_conflict(apps, sc) -> None:  # type: ignore[no-untyped-def]
+    res = al.solve(apps, sc.replace(theme_floors={"medtech": 80e6}))
+    assert res.status == "infeasible" and res.objective_fte is None
+    assert res.conflicts and all(":" in c for c in res.conflicts)
+    assert any("theme:medtech" in c and "EUR 30,000,000" in c for c in res.conflicts)
+    with pytest.raises(KeyError, match="no award set"):
+        res.explain(str(apps["application_id"].iloc[1]))
+    assert al.solve(apps, sc).conflicts == []

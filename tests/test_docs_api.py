@@ -165,6 +165,7 @@ CHECKS: dict[str, Callable[[dict[str, Any]], object]] = {
     "Result.bound": lambda r: r["res"].bound >= r["res"].objective_fte - 1e-6,
     "Result.gap": lambda r: abs(r["res"].gap) <= 1e-6,
     "Result.message": lambda r: isinstance(r["res"].message, str),
+    "Result.conflicts": lambda r: r["res"].conflicts == [],  # an infeasible one: test_api.py
     "Result.awards": lambda r: r["res"].awards.index.name == "application_id",
     "Result.shadow_prices": lambda r: list(r["res"].shadow_prices.columns) == ["fte_per_meur"],
     "Result.constraints": lambda r: (
