@@ -234,7 +234,6 @@ def solve(
 ) -> None:
     """Select and scale applications; write awards.csv, awards.xlsx and summary.json to OUT."""
     from . import history, progress
-    from .api import extra_rows_for
     from .backends import DEFAULT_SOLVER
     from .constraints_file import load as load_constraints
     from .constraints_file import sha256
@@ -258,7 +257,11 @@ def solve(
         with run_status(quiet):  # a status line on a terminal once it takes > 2 s
             progress.phase("reading the input files")
             scen, regions, submission = _load(applications, scenario)
-            extra_rows = extra_rows_for(load_constraints(constraints)) if constraints else None
+            extra_rows = None
+            if constraints:
+                from .api import extra_rows_for  # pandas: only for a constraints file
+
+                extra_rows = extra_rows_for(load_constraints(constraints))
             t_read = time.perf_counter()
             deadline.check("reading the input files")
             alloc = allocate(

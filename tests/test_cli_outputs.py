@@ -230,3 +230,17 @@ def test_terminal_summary_keeps_the_cents_and_an_infeasible_run_counts_the_ineli
     counts = json.loads((out / "summary.json").read_text())["counts"]
     assert counts == {"awarded": None, "partial": None, "rejected": None, "ineligible": 125}
     assert "ineligible 125" in result.output and "awarded None" not in result.output
+
+
+def test_solve_does_not_import_pandas(tmp_path: Path) -> None:
+    """pandas (~0.2 s of every run's start) is for the API, compare and the report: a plain
+    solve, start to files, runs without it."""
+    code = (
+        "import sys\n"
+        "from allocator.cli import main\n"
+        f"main(['solve', '-q', '--no-xlsx', '-o', {str(tmp_path / 'o')!r}], standalone_mode=False)\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "False"
+    assert (tmp_path / "o" / "awards.csv").exists()
