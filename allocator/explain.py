@@ -86,7 +86,9 @@ class ApplicationExplanation:
     """Why one eligible application got what it got: ``binding``, the tight caps and exclusive
     group it draws on (constraint names); ``fte_loss_if_forced``, the FTE the optimum loses
     when it must be funded at least at min_scale (None: funded already, or infeasible, see
-    ``forced_infeasible``); ``fte_loss_if_removed``, the FTE lost without it (funded ones)."""
+    ``forced_infeasible``); ``fte_loss_if_removed``, the FTE lost without it (funded ones;
+    negative where the optimum without it saves more: under the regional minimum, "its
+    applications permitting", a region waits for every one of its applications)."""
 
     application_id: str
     binding: list[str]
@@ -157,15 +159,27 @@ def _worker() -> _Worker:
     return _STATE
 
 
+@dataclass
+class _Own:
+    """A variant's own model where bounds on the base model cannot say it (an application
+    taken out of a region with a regional minimum: _removed), with its own loaded LP."""
+
+    model: LinearModel
+    problem: AllocationProblem
+    lp: LpSession | None
+
+
 def _optimum(
     lb: np.ndarray,
     ub: np.ndarray,
     row_ub: np.ndarray | None = None,
     make_start: Callable[[], np.ndarray] | None = None,
+    own: _Own | None = None,
 ) -> float | None:
-    """Optimal FTE of the base model with these bounds; None when infeasible. ``make_start``
-    gives a column vector that may be feasible (the base award set, adapted); it is only
-    called where a known value helps: the guess fixes little, or it failed.
+    """Optimal FTE of the base model (``own``: of that model) with these bounds; None when
+    infeasible. ``make_start`` gives a column vector that may be feasible (the base award
+    set, adapted); it is only called where a known value helps: the guess fixes little, or
+    it failed.
 
     The variant's own LP (from the base's basis) gives the bound U (its duals' proven bound,
     model/reduce.py DualBound) and what each column costs against it.
@@ -177,7 +191,10 @@ def _optimum(
     """
     worker = _worker()
     base, backend, lps = worker.base, worker.backend, worker.lp
-    variant = replace(base.model, col_lb=lb, col_ub=ub)
+    model, problem = base.model, base.problem
+    if own is not None:
+        model, problem, lps = own.model, own.problem, own.lp
+    variant = replace(model, col_lb=lb, col_ub=ub)
     if row_ub is not None:
         variant = replace(variant, row_ub=row_ub)
     if lps is None:  # a backend without LP reduced costs: the whole variant
@@ -209,11 +226,11 @@ def _optimum(
         exact = guess <= lower or eps > max(1.0, abs(upper))
         fixed = variant
         if not (exact and start is None):
-            fixed, _ = fix_by_reduced_cost(variant, base.problem, bound, lower if exact else guess)
+            fixed, _ = fix_by_reduced_cost(variant, problem, bound, lower if exact else guess)
         if not exact and make_start is not None and _free(fixed) > GUESS_LAZY * _free(variant):
             load_start()  # the guess leaves much free: is the exact fixing much bigger?
             if start is not None:
-                surely, _ = fix_by_reduced_cost(variant, base.problem, bound, lower)
+                surely, _ = fix_by_reduced_cost(variant, problem, bound, lower)
                 if _free(surely) <= GUESS_WORTH * _free(fixed):
                     fixed, exact = surely, True
         small = restrict(variant, fixed.col_lb, fixed.col_ub)
@@ -228,7 +245,7 @@ def _optimum(
                     return lower
                 if upper - lower <= DIVE_TRUST * eps:
                     exact = True
-                    fixed, _ = fix_by_reduced_cost(variant, base.problem, bound, lower)
+                    fixed, _ = fix_by_reduced_cost(variant, problem, bound, lower)
                     small = restrict(variant, fixed.col_lb, fixed.col_ub)
         raw: RawSolution | None = None
         found: tuple[float, np.ndarray] | None = None  # the small model's optimum, full columns
@@ -286,14 +303,14 @@ def _unfinished(raw: RawSolution) -> RuntimeError:
     return RuntimeError(f"re-solve did not finish: {raw.status.value} {raw.message}")
 
 
-def _walked(initial: np.ndarray, i: int, first: bool) -> np.ndarray:
+def _walked(initial: np.ndarray, i: int, first: bool, own: _Own | None = None) -> np.ndarray:
     """A start: ``initial`` (scales) filled up by a walk in the base order (funded first, then
-    by FTE per euro), with application i first or left out."""
+    by FTE per euro), with application i first or left out (``own``: in that model)."""
     base = _worker().base
-    problem = base.problem
+    model, problem = (base.model, base.problem) if own is None else (own.model, own.problem)
     order = ([i] if first else []) + [j for j in base.order if j != i]
     walked = baselines.walk(problem, baselines.with_locks(problem, order), initial=initial)
-    return start_vector(base.model, problem, walked.scale)
+    return start_vector(model, problem, walked.scale)
 
 
 def _repair(scale: np.ndarray, keep: int) -> np.ndarray:
@@ -334,16 +351,36 @@ def _forced(i: int) -> float | None:
 
 
 def _removed(i: int) -> float | None:
-    """Optimal FTE without application i."""
-    base = _worker().base
+    """Optimal FTE without application i: as if it had not applied. Where i belongs to a
+    region with a regional minimum ("applications permitting", families/region_min.py),
+    bounds on the base model would make the region wait for i (it is let off only when its
+    applications are all funded in full): the variant is then the model of the problem with
+    i locked out (must_not), which lets the region off without i, as a withdrawal would."""
+    worker = _worker()
+    base = worker.base
     model = base.model
     lb, ub = model.col_lb.copy(), model.col_ub.copy()
     if lb[model.choice_col[i]] > 0:
         return None  # a must_fund application cannot be taken out
-    ub[model.scale_col[i]] = 0.0
-    ub[model.choice_col[i]] = 0.0
     initial = base.scale.copy()
     initial[i] = 0.0
+    if any(i in members for _, _, members in base.problem.region_minimums):
+        must_not = base.problem.must_not.copy()
+        must_not[i] = True
+        problem = replace(base.problem, must_not=must_not)
+        own_model = build_mip(problem)  # i's columns shut, no let-off row waits for it
+        lp = None
+        if worker.lp is not None:
+            lp = worker.backend.lp_session(relaxation(own_model))
+        own = _Own(own_model, problem, lp)
+        return _optimum(
+            own_model.col_lb,
+            own_model.col_ub,
+            make_start=lambda: _walked(initial, i, first=False, own=own),
+            own=own,
+        )
+    ub[model.scale_col[i]] = 0.0
+    ub[model.choice_col[i]] = 0.0
     return _optimum(lb, ub, make_start=lambda: _walked(initial, i, first=False))
 
 
@@ -521,7 +558,9 @@ def explain(
     accuracy = _accuracy(base)
 
     def difference(more: float, less: float) -> float:
-        return more - less if more - less > accuracy else 0.0
+        """more - less; 0 within the gap. Negative only for a removal under the regional
+        minimum: without an application its region may be let off (see _removed)."""
+        return more - less if abs(more - less) > accuracy else 0.0
 
     shadow = _cap_prices(base, caps, solved)
     loss_forced: dict[int, float | None] = {}

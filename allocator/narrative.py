@@ -126,6 +126,12 @@ def _removed(e: ApplicationExplanation | None) -> str:
         return ""
     if e.fte_loss_if_removed == 0:
         return " Without it another award set would save just as much."
+    if e.fte_loss_if_removed < 0:  # only under the regional minimum (explain._removed)
+        return (
+            f" Without it the best award set would save {fte(-e.fte_loss_if_removed)} FTE more:"
+            " the regional minimum (applications permitting) waits for every application of its"
+            " region, this one included."
+        )
     return f" Without it the best award set would save {fte(e.fte_loss_if_removed)} FTE less."
 
 

@@ -251,6 +251,16 @@ def _check(app_id: str, row: pd.Series, d: Data) -> list[str]:
     m = take(rf" Without it the best award set would save {NUM} FTE less\.")
     if m and not _shown(m[1], _explained(d, app_id, "fte_loss_if_removed")):
         bad.append("FTE lost if removed does not match explanations.csv")
+    m = take(
+        rf" Without it the best award set would save {NUM} FTE more: the regional minimum "
+        r"\(applications permitting\) waits for every application of its region, this one "
+        r"included\."
+    )
+    if m and (
+        not d.scen.get("region_min_factor")
+        or not _shown(m[1], -_explained(d, app_id, "fte_loss_if_removed"))
+    ):
+        bad.append("FTE gained if removed does not match explanations.csv or the rules")
     take(r" Without it another award set would save just as much\.")
     if rest.strip():
         bad.append(f"unchecked words left: {rest.strip()!r}")

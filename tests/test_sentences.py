@@ -155,3 +155,31 @@ def test_re_solved_numbers_in_sentences_equal_fresh_solves(tmp_path: Path) -> No
     price = next(m for s in text if (m := re.search(r"under the (\d{4}) budget ([\d.]+) FTE", s)))
     years = {**scen["year_budgets"], int(price[1]): scen["year_budgets"][int(price[1])] + 1e6}
     assert abs(fresh("raised", year_budgets=years) - base_fte - float(price[2])) <= 0.05
+
+
+def test_removed_under_board_rules_equals_a_withdrawal(tmp_path: Path) -> None:
+    """Under the regional minimum ("applications permitting") 'without it' means withdrawn:
+    the region no longer waits for it. explanations.csv's fte_loss_if_removed against fresh
+    solves of the submission without the application, for the largest losses, every gain
+    (a negative loss) and a few from the middle."""
+    import json
+
+    from allocator.catalog import regions_for
+    from allocator.engine import allocate
+    from allocator.io.inputs import load_scenario, load_submission
+
+    rules = ROOT / "scenarios/board-rules.yaml"
+    data = _solve(SAMPLE, rules, tmp_path / "out", "--explain", "--workers", "2")
+    base_fte = json.loads((tmp_path / "out/summary.json").read_text())["objective_fte"]
+    assert data.explained is not None
+    losses = data.explained["fte_loss_if_removed"].dropna().astype(float).sort_values()
+    middle = len(losses) // 2
+    picked = {*losses.index[-3:], *losses.index[losses < 0], *losses.index[middle : middle + 2]}
+    scen = load_scenario(rules)
+    regions = regions_for(scen)
+    apps = load_submission(SAMPLE, regions).applications
+    for app_id in sorted(picked):
+        rest = [a for a in apps if a.application_id != app_id]
+        without = allocate(rest, scen, regions=regions).result.objective_fte
+        assert without is not None
+        assert abs((base_fte - without) - losses[app_id]) <= 1e-6 * base_fte, app_id
