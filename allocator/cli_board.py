@@ -115,7 +115,8 @@ def compare(
                     ("compare", compare_rows, list(compare_df.columns)),
                     ("flips", flip_rows, list(flips_df.columns)),
                     ("regions", region_rows, cmp.REGION_COLUMNS),
-                ]
+                ],
+                styles=_compare_styles(list(compare_df.columns), [r.label for r in runs]),
             ),
         }
         write_set(Path(out), files)
@@ -137,6 +138,19 @@ def compare(
         f"{len(runs)} runs in {elapsed:.1f} s; compare.csv, flips.csv, regions.csv, "
         f"compare.xlsx in {out}/"
     )
+
+
+def _compare_styles(columns: list[str], labels: list[str]) -> dict[str, int]:
+    """compare.xlsx's number formats: euros as money, FTE with up to three decimals, the
+    flips' scales and the Gini as fractions (0.0000)."""
+    from .comparison import REGION_COLUMNS
+    from .io.xlsx import STYLE_DECIMAL, STYLE_FTE, STYLE_MONEY
+
+    regions = REGION_COLUMNS[REGION_COLUMNS.index("population") + 1 :]  # euros, per head too
+    money = [c for c in columns if c.startswith(("total_awarded", "theme:", "year:", "region:"))]
+    money += regions
+    styles = {c: STYLE_MONEY for c in money} | {"objective_fte": STYLE_FTE}
+    return styles | {c: STYLE_DECIMAL for c in ("fte_per_capita_gini", *labels)}
 
 
 def _console(runs: Sequence[Run]) -> Console:

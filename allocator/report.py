@@ -657,9 +657,10 @@ def render_report(
 <p class="lead">How the EUR 600M breakthrough funds of the health insurers (2027-2029) would be
 awarded among {n_apps:,} applications under {len(scenarios)} scenario{
         "s" if len(scenarios) != 1 else ""
-    } ({scen_list}). Every award set saves as many FTE (staff) as the scenario's budget rules
+    } ({scen_list}). Each scenario's optimal award set saves as many FTE (staff) as its rules
 allow, solved to proven optimality; first come, first served and a greedy ranking by FTE per
-euro run beside the first scenario for comparison.</p>
+euro run beside the first scenario for comparison (they are not optimisations: a greedy set
+may show more FTE per EUR 1M while saving fewer FTE in all).</p>
 <p class="headline">{headline}</p>
 <h2>Charts</h2>
 {charts_html}
@@ -690,9 +691,11 @@ out.</p>
 <p>For each scenario, the caps that hold the award set back: the FTE one more EUR 1M under
 that cap would save (the optimum re-solved with the cap raised, as
 <code>allocator solve --explain</code> writes in <code>shadow_prices.csv</code>). Caps not
-listed would save nothing more. A cap with room left can still bind: an application that
-does not fit in what is left (all or nothing, or not below its smallest scale) waits for
-more.</p>
+listed would save nothing more for EUR 1M more. Floors, regional minimums and locks are not
+caps and have no price here; where a scenario has them, they can cost FTE too (the
+constraints sheet of <code>allocator solve</code> shows how far each is met). A cap with room
+left can still bind: an application that does not fit in what is left (all or nothing, or
+not below its smallest scale) waits for more.</p>
 {binding}
 <footer>
 <p>Made by allocator {_esc(__version__)} ({len(runs)} runs, {len(solved_optimal)} scenarios

@@ -7,9 +7,13 @@ limit is the cent below. ``awards`` keeps the contract's columns first.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from .domain import NATIONAL_REGION, THEMES, AwardStatus, Method
 from .engine import Allocation
@@ -165,20 +169,48 @@ def ineligible_rows(alloc: Allocation) -> list[Row]:
 
 def constraint_rows(alloc: Allocation) -> list[Row]:
     """Every budget row with its limit, use and slack (EUR, whole cents: the limit of a cap
-    is the cent below, of a floor the cent above)."""
+    is the cent below, of a floor the cent above; slack is what is left under a cap and what
+    a floor is exceeded by, so never negative in an award set that keeps the rules), then
+    the regional minimums of the board rules (``region_min:<r>``, a floor of factor x
+    population share x the total awarded, to the cent below: awards are whole cents, and a
+    minimum may be missed by the few cents whole-cent rounding moves, as verify allows; limit
+    0 where the region is let off: each of its applications funded in full, locked out or
+    beaten by a group partner)."""
     problem = alloc.problem
-    amount = {w.application_id: to_cents(w.awarded_amount_eur) for w in alloc.result.awards}
-    used, limit = row_cents(problem, [amount.get(a, 0) for a in problem.app_ids])
-    return [
+    cents = [0] * problem.n
+    scale = np.zeros(problem.n)
+    index = {a: i for i, a in enumerate(problem.app_ids)}
+    for w in alloc.result.awards:
+        if w.application_id in index:
+            cents[index[w.application_id]] = to_cents(w.awarded_amount_eur)
+            scale[index[w.application_id]] = w.scale
+    used, limit = row_cents(problem, cents)
+    rows = [
         {
             "constraint": info.name,
             "family": info.family,
             "limit": _eur(lim),
             "used": _eur(u),
-            "slack": _eur(lim - u),
+            "slack": _eur(lim - u if sense == "<=" else u - lim),
         }
-        for info, lim, u in zip(problem.rows, limit, used)
+        for info, lim, u, sense in zip(problem.rows, limit, used, problem.sense)
     ]
+    if alloc.scenario.region_min_factor is None or not alloc.result.awards:
+        return rows
+    total = sum(cents)
+    for region, share, members in problem.region_minimums:
+        got = sum(cents[i] for i in members)
+        need = 0 if problem.region_let_off(members, scale) else math.floor(Fraction(share) * total)
+        rows.append(
+            {
+                "constraint": f"region_min:{region}",
+                "family": "region_min",
+                "limit": _eur(need),
+                "used": _eur(got),
+                "slack": _eur(got - need),
+            }
+        )
+    return rows
 
 
 def summary(alloc: Allocation) -> Row:

@@ -158,3 +158,66 @@ def test_a_result_without_award_set_says_which_rules_conflict(apps, sc) -> None:
     with pytest.raises(KeyError, match="no award set"):
         res.explain(str(apps["application_id"].iloc[1]))
     assert al.solve(apps, sc).conflicts == []
+
+
+def test_constraints_show_the_regional_minimums(apps) -> None:  # type: ignore[no-untyped-def]
+    """Under the board rules the constraints table lists every regional minimum: limit =
+    factor x population share x total awarded (to the cent below), or 0 where the region is
+    let off (each of its eligible applications funded in full, locked out or beaten by its
+    group partner); used = the region's awards; slack = used - limit. A floor's slack is
+    what it is exceeded by."""
+    import math
+
+    rules = al.Scenario.from_yaml(ROOT / "scenarios/board-rules.yaml")
+    res = al.solve(apps, rules)
+    table = res.constraints
+    awards = res.awards
+    total = round(awards["awarded_amount"].sum() * 100)
+    from allocator.catalog import regions_for
+
+    regions = regions_for(rules)
+    rows = table[table["family"] == "region_min"]
+    assert sorted(rows.index) == sorted(f"region_min:{r}" for r in regions.population)
+    for name, row in rows.iterrows():
+        region = name.split(":", 1)[1]
+        mine = awards[(awards["region"] == region) & (awards["status"] != "ineligible")]
+        assert round(row["used"] * 100) == round(mine["awarded_amount"].sum() * 100)
+        assert row["slack"] == pytest.approx(row["used"] - row["limit"], abs=0.005)
+        if row["limit"] == 0:
+            waiting = mine[(mine["status"] != "awarded") & ~mine.index.isin(rules.must_not)]
+            for app_id, award in waiting.iterrows():  # only group losers may wait
+                group = award["exclusive_group"]
+                assert isinstance(group, str) and group
+                partners = awards[(awards["exclusive_group"] == group) & (awards.index != app_id)]
+                assert (partners["scale"] > 0).any(), app_id
+        else:
+            need = math.floor(rules.region_min_factor * regions.share(region) * total)
+            assert abs(round(row["limit"] * 100) - need) <= 1, name
+            assert row["slack"] >= -0.05, name  # whole-cent rounding, as verify allows
+    floor = table.loc["theme_floor:medtech"]
+    assert floor["slack"] == pytest.approx(floor["used"] - floor["limit"]) and floor["slack"] >= 0
+
+
+def test_awards_xlsx_columns_fit_their_numbers(tmp_path: Path, apps, sc) -> None:  # type: ignore[no-untyped-def]
+    """No ##### in Excel: every money column is at least as wide as its widest amount with
+    thousands separators and cents; FTE columns carry a number format (no float noise)."""
+    from openpyxl import load_workbook
+
+    al.solve(apps, sc).write(tmp_path / "o")
+    book = load_workbook(tmp_path / "o" / "awards.xlsx")
+    for sheet in book.worksheets:
+        header = [c.value for c in sheet[1]]
+        for k, name in enumerate(header, start=1):
+            cells = [sheet.cell(row=r, column=k) for r in range(2, sheet.max_row + 1)]
+            numbers = [c for c in cells if isinstance(c.value, (int, float))]
+            if not numbers:
+                continue
+            fmt = numbers[0].number_format
+            width = sheet.column_dimensions[cells[0].column_letter].width
+            if fmt == "#,##0.00":
+                assert width >= max(len(f"{c.value:,.2f}") for c in numbers) + 1, (
+                    sheet.title,
+                    name,
+                )
+            if name.endswith("fte") or name == "fte_per_meur":
+                assert fmt == "#,##0.0##", (sheet.title, name)

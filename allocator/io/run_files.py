@@ -15,15 +15,20 @@ from pathlib import Path
 from typing import Any
 
 from .outputs import render_csv, render_json, write_set
-from .xlsx import STYLE_DECIMAL, STYLE_MONEY, Sheet, render_xlsx
+from .xlsx import STYLE_DECIMAL, STYLE_FTE, STYLE_MONEY, Sheet, render_xlsx
 
 MONEY_COLUMNS = (
     "awarded_amount", "requested_amount", "budget", "spend", "cumulative_budget",
     "cumulative_spend", "requested_eligible", "cap", "limit", "used", "slack",
 )  # fmt: skip
-COLUMN_STYLES = {c: STYLE_MONEY for c in MONEY_COLUMNS} | {
-    c: STYLE_DECIMAL for c in ("scale", "population_share")
-}
+FTE_COLUMNS = (
+    "awarded_fte", "requested_fte", "fte_per_meur", "fte_loss_if_forced", "fte_loss_if_removed",
+)  # fmt: skip
+COLUMN_STYLES = (
+    {c: STYLE_MONEY for c in (*MONEY_COLUMNS, "eur_per_inhabitant")}
+    | {c: STYLE_DECIMAL for c in ("scale", "population_share", "min_scale")}
+    | {c: STYLE_FTE for c in FTE_COLUMNS}
+)
 
 AWARD_FILES = ("awards.csv", "awards.xlsx")
 EXPLAIN_FILES = ("shadow_prices.csv", "explanations.csv", "cards.md")

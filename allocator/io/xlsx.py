@@ -21,8 +21,42 @@ Sheet = tuple[str, Sequence[Mapping[str, Any]], Sequence[str] | None]
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-# style ids in styles.xml: 0 plain, 1 bold header, 2 money (#,##0.00), 3 decimal (0.0000)
-STYLE_HEADER, STYLE_MONEY, STYLE_DECIMAL = 1, 2, 3
+# style ids in styles.xml: 0 plain, 1 bold header, 2 money (#,##0.00), 3 decimal (0.0000),
+# 4 FTE (#,##0.0##: one to three decimals, no float noise such as 316.90000000000003)
+STYLE_HEADER, STYLE_MONEY, STYLE_DECIMAL, STYLE_FTE = 1, 2, 3, 4
+WIDTH_MIN, WIDTH_MAX = 8, 60
+"""Column widths (characters): wide enough for the header and the widest value as Excel
+shows it in the column's style (money never turns into #####), at most WIDTH_MAX (longer text
+stays in its cell, cut off where the next cell holds something)."""
+TEXT_ROWS_MEASURED = 2_000
+"""Text is measured on the first rows only (a 20,000-row sheet stays fast); numbers on all."""
+
+
+def _shown_length(value: Any, style: int) -> int:
+    """How many characters Excel shows for ``value`` in a cell of ``style``."""
+    if isinstance(value, bool):
+        return 5
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return 0
+        if style == STYLE_MONEY:
+            return len(f"{value:,.2f}")
+        if style == STYLE_DECIMAL:
+            return len(f"{value:.4f}")
+        if style == STYLE_FTE:
+            return len(f"{value:,.3f}")
+        return min(len(repr(value)), 12)  # General: about 11 significant characters
+    return len(str(value))
+
+
+def _width(name: str, rows: Sequence[Mapping[str, Any]], style: int) -> int:
+    longest = len(name)
+    for k, row in enumerate(rows):
+        value = row.get(name)
+        if value is None or (k >= TEXT_ROWS_MEASURED and isinstance(value, str)):
+            continue
+        longest = max(longest, _shown_length(value, style))
+    return max(WIDTH_MIN, min(WIDTH_MAX, longest + 2))
 
 
 def _column_letter(index: int) -> str:
@@ -68,7 +102,7 @@ def _sheet_xml(
     if columns:
         out.append("<cols>")
         for i, name in enumerate(columns):
-            width = max(10, min(60, len(name) + 2))
+            width = _width(name, rows, styles.get(name, 0))
             out.append(f'<col min="{i + 1}" max="{i + 1}" width="{width}" customWidth="1"/>')
         out.append("</cols>")
     out.append("<sheetData>")
@@ -93,18 +127,20 @@ def _sheet_xml(
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    '<numFmts count="2"><numFmt numFmtId="164" formatCode="#,##0.00"/>'
-    '<numFmt numFmtId="165" formatCode="0.0000"/></numFmts>'
+    '<numFmts count="3"><numFmt numFmtId="164" formatCode="#,##0.00"/>'
+    '<numFmt numFmtId="165" formatCode="0.0000"/>'
+    '<numFmt numFmtId="166" formatCode="#,##0.0##"/></numFmts>'
     '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
     '<fills count="2"><fill><patternFill patternType="none"/></fill>'
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     "</cellXfs>"
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
