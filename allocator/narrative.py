@@ -6,12 +6,15 @@ Every number in a sentence comes from the award set or from the re-solves in exp
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
 
 from .domain import Application, Award, AwardStatus
 from .engine import Allocation
 from .explain import ApplicationExplanation, Explanations
 from .families import family_of
 from .families.theme import THEME_NAMES as THEME_NAMES  # its home is the theme family
+from .feasibility import to_cents
 from .reasons import FULL_EUR, Decision, decide
 
 
@@ -121,6 +124,51 @@ def _forced(d: Decision, e: ApplicationExplanation | None) -> str:
     return f" Funding it at {pct(d.min_scale)} would cost {fte(e.fte_loss_if_forced)} FTE in total."
 
 
+@dataclass
+class _Minimums:
+    """Per region with a regional minimum that is not let off: (its share factor x p_r, the
+    cents it holds above the minimum, exactly); with every award in whole cents."""
+
+    above: dict[str, tuple[Fraction, Fraction]]
+    cents: dict[str, int]
+
+
+def _minimums(alloc: Allocation) -> _Minimums:
+    problem = alloc.problem
+    cents = {w.application_id: to_cents(w.awarded_amount_eur) for w in alloc.result.awards}
+    above: dict[str, tuple[Fraction, Fraction]] = {}
+    if alloc.scenario.region_min_factor is not None and problem.region_minimums:
+        scale, total = alloc.scales(), sum(cents.values())
+        for region, share, members in problem.region_minimums:
+            if not problem.region_let_off(members, scale):
+                held = sum(cents[problem.app_ids[i]] for i in members)
+                above[region] = (Fraction(share), held - Fraction(share) * total)
+    return _Minimums(above, cents)
+
+
+def _board(app: Application, alloc: Allocation, minimums: _Minimums) -> str:
+    """What the board's rules say of a funded application: its lock (must_fund), and a
+    regional minimum that needs it: its region, not let off, would fall short of factor x
+    population share of the total without this award (the total drops with it, so: award x
+    (1 - factor x share) > what the region holds above its minimum)."""
+    words = (
+        " The board requires it (must_fund)."
+        if app.application_id in alloc.scenario.must_fund
+        else ""
+    )
+    found = minimums.above.get(app.region)
+    if found is not None:
+        share, above = found
+        if minimums.cents[app.application_id] * (1 - share) > above:
+            name = alloc.regions.names.get(app.region, app.region)
+            words += (
+                f" {name}'s regional minimum ({alloc.scenario.region_min_factor:g} x its "
+                "population share of the total awarded) needs this award: without it the "
+                "region would fall short."
+            )
+    return words
+
+
 def _removed(e: ApplicationExplanation | None) -> str:
     if e is None or e.fte_loss_if_removed is None:
         return ""
@@ -169,17 +217,22 @@ def decision_text(
     e: ApplicationExplanation | None,
     alloc: Allocation,
     prices: dict[str, float] | None = None,
+    minimums: _Minimums | None = None,
 ) -> str:
     """One paragraph: what was decided and why. ``d`` is the application's Decision
-    (reasons.py); ``e`` and ``prices`` come from the re-solves (explain.py) when run."""
+    (reasons.py); ``e`` and ``prices`` come from the re-solves (explain.py) when run;
+    ``minimums``: the regional minimums of the award set (worked out here when None)."""
     if award.status is AwardStatus.ineligible or d is None:
         return ineligible_text(app, award.reason.split(";"), alloc)
     ratio = f"{d.fte_per_meur:.1f}"
     caps = [describe_constraint(c, alloc) for c in d.caps]
+    board = ""
+    if d.kind in ("funded", "partial"):
+        board = _board(app, alloc, minimums if minimums is not None else _minimums(alloc))
     if d.kind == "funded":
         return (
             f"Funded in full: {eur(award.awarded_amount_eur)} for {fte(award.awarded_fte)} FTE "
-            f"({ratio} FTE per EUR 1M)." + _removed(e)
+            f"({ratio} FTE per EUR 1M)." + board + _removed(e)
         )
     if d.kind == "partial":
         why = (
@@ -191,7 +244,7 @@ def decision_text(
         )
         return (
             f"Funded at {pct(d.scale)}: {eur(award.awarded_amount_eur)} of {eur(d.cost_eur)}, "
-            f"{fte(award.awarded_fte)} FTE." + why + _removed(e)
+            f"{fte(award.awarded_fte)} FTE." + why + board + _removed(e)
         )
     if d.kind == "must_not":
         return "Not funded: the board excluded it (must_not)."
@@ -229,11 +282,12 @@ def texts(alloc: Allocation, ex: Explanations | None) -> dict[str, str]:
     """application_id -> decision text, for every application."""
     decisions = {d.application_id: d for d in decide(alloc.problem, alloc.scales())}
     prices = ex.shadow_prices if ex else None
+    minimums = _minimums(alloc)
     out = {}
     for app, award in zip(alloc.applications, alloc.result.awards):
         e = ex.applications.get(app.application_id) if ex else None
         d = decisions.get(app.application_id)
-        out[app.application_id] = decision_text(app, award, d, e, alloc, prices)
+        out[app.application_id] = decision_text(app, award, d, e, alloc, prices, minimums)
     return out
 
 

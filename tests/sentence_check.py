@@ -214,6 +214,16 @@ def _check(app_id: str, row: pd.Series, d: Data) -> list[str]:
             named_caps.append(cap)
             if d.left(cap) > FULL_EUR or d.caps[cap][0][app_id] <= 0:
                 bad.append(f"{cap} called full: {d.left(cap):.2f} left or not drawn on")
+    if take(r" The board requires it \(must_fund\)\.") and app_id not in (
+        d.scen.get("must_fund") or []
+    ):
+        bad.append("said to be required by the board, not in must_fund")
+    m = take(
+        r" ([^.;:]+?)'s regional minimum \(([\d.]+) x its population share of the total awarded\) "
+        r"needs this award: without it the region would fall short\."
+    )
+    if m:
+        bad += _needed_by_minimum(app_id, m[1], float(m[2]), d)
     m = take(r"^Not funded: (.+?)\.(?= |$)")
     if m:
         bad += _not_funded(app_id, m[1], d, words, named_caps)
@@ -270,6 +280,39 @@ def _check(app_id: str, row: pd.Series, d: Data) -> list[str]:
     if reason_caps and named_caps and sorted(reason_caps[1].split(", ")) != sorted(named_caps):
         bad.append(f"reason blames {reason_caps[1]}, the sentence {named_caps}")
     return bad
+
+
+def _needed_by_minimum(app_id: str, name: str, factor: float, d: Data) -> list[str]:
+    """The claim that the region's minimum needs this award, recomputed from the files: the
+    region is not let off (one of its eligible applications is neither funded in full, nor
+    locked out, nor beaten by a funded group partner), and without the award (the total
+    dropping with it) the region would hold less than factor x its population share."""
+    from fractions import Fraction
+
+    region = str(d.apps.at[app_id, "region"])
+    if d.region_name.get(region) != name or factor != d.scen.get("region_min_factor"):
+        return [f"regional minimum named {name!r} x{factor}, region {region}"]
+    cents = (d.awards["awarded_amount"].astype(float) * 100).round().astype(int)
+    eligible = d.awards[d.awards["status"] != "ineligible"]
+    mine = eligible[d.apps.loc[eligible.index, "region"] == region]
+    groups = d.apps["exclusive_group"]
+    waiting = [
+        i
+        for i in mine.index
+        if mine.at[i, "status"] != "awarded"
+        and i not in (d.scen.get("must_not") or [])
+        and not (
+            isinstance(groups.get(i), str)
+            and any(d.scale[j] > 0 for j in groups[groups == groups[i]].index if j != i)
+        )
+    ]
+    if not waiting:
+        return ["regional minimum said to need it, but the region is let off"]
+    share = Fraction(factor) * Fraction(d.share[region])
+    held, total, award = int(cents[mine.index].sum()), int(cents.sum()), int(cents[app_id])
+    if not award * (1 - share) > held - share * total:
+        return ["regional minimum said to need it, but the region holds enough without it"]
+    return []
 
 
 def _explained(d: Data, app_id: str, column: str) -> float:

@@ -183,3 +183,36 @@ def test_removed_under_board_rules_equals_a_withdrawal(tmp_path: Path) -> None:
         without = allocate(rest, scen, regions=regions).result.objective_fte
         assert without is not None
         assert abs((base_fte - without) - losses[app_id]) <= 1e-6 * base_fte, app_id
+
+
+def test_the_checker_catches_false_board_claims(tmp_path: Path) -> None:
+    """Under the board rules: a regional minimum said to need an award where the region holds
+    plenty, or is let off, and a lock claimed for an application without one, are caught."""
+    data = _solve(SAMPLE, ROOT / "scenarios/board-rules.yaml", tmp_path)
+    assert check_sentences(data) == []
+    text = data.awards["explanation"]
+    region = data.apps["region"]
+    funded = data.awards["status"] == "awarded"
+
+    def claim(name: str) -> str:
+        return (
+            f" {name}'s regional minimum (0.5 x its population share of the total awarded) "
+            "needs this award: without it the region would fall short."
+        )
+
+    plenty = next(
+        i for i in text.index if funded[i] and region[i] == "PV25" and "minimum" not in text[i]
+    )
+    let_off = next(i for i in text.index if funded[i] and region[i] == "PV20")
+    plain = next(i for i in text.index if funded[i] and "must_fund" not in text[i] and i != "A004")
+    lies = {
+        plenty: text[plenty] + claim("Gelderland"),
+        let_off: text[let_off] + claim("Groningen"),
+        plain: text[plain] + " The board requires it (must_fund).",
+    }
+    for app_id, lie in lies.items():
+        changed = text.copy()
+        changed[app_id] = lie
+        data.awards["explanation"] = changed
+        assert check_sentences(data), f"a false claim on {app_id} went unnoticed"
+    data.awards["explanation"] = text
