@@ -728,7 +728,32 @@ def _headline(runs: Sequence[Run]) -> str:
         if other is not None:
             pct = f" ({(best - other) / other:.1%})" if other > 0 else ""
             gains.append(f"{best - other:,.1f} FTE{pct} more than {name} ({other:,.1f})")
-    return text + (": " + " and ".join(gains) if gains else "") + "."
+    text += (": " + " and ".join(gains) if gains else "") + "."
+    return " ".join([text, *(_against(run, first, best) for run in _optimal_runs(runs)[1:])])
+
+
+def _against(run: Run, first: str, best: float) -> str:
+    """One further scenario's optimum against the first's, and the money it leaves."""
+    name = f"<b>{_esc(run.scenario)}</b>"
+    fte = _objective(run)
+    if fte is None:
+        return f"Under {name} there is no award set ({_esc(run.alloc.result.status.value)})."
+    diff = fte - best
+    if abs(diff) < 0.05:
+        change = f"as much as under {_esc(first)}"
+    else:
+        pct = f", {abs(diff) / best:.1%}" if best > 0 else ""
+        change = (
+            f"{abs(diff):,.1f} FTE{pct} {'more' if diff > 0 else 'fewer'} than under {_esc(first)}"
+        )
+    text = f"Under {name} the optimum saves {fte:,.1f} FTE ({change})"
+    ceiling = run.alloc.scenario.ceiling
+    awarded = run.alloc.result.total_awarded_eur or 0.0
+    if ceiling - awarded >= 0.005:
+        from .narrative import eur
+
+        text += f" and leaves {eur(ceiling - awarded)} of the {eur(ceiling)} ceiling unawarded"
+    return text + "."
 
 
 def report_bytes(

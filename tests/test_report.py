@@ -508,3 +508,38 @@ def test_listener_sees_a_refused_request(html_text, tmp_path) -> None:
     html_tag = re.search(r"<html[^>]*>", dom.stdout)
     assert html_tag is not None
     assert "example.invalid" in html_tag.group(0)
+
+
+def test_headline_numbers_are_compare_csv(html_text, fresh) -> None:
+    """The headline read back: every scenario's optimum, its difference to the first (FTE and
+    percent), the money it leaves under the ceiling, against compare.csv's rows."""
+    rows = {(r["scenario"], r["method"]): r for r in fresh[0]}
+    found = re.search(r'<p class="headline">(.*?)</p>', html_text, re.S)
+    assert found
+    text = re.sub(r"<[^>]+>", "", found[1])
+    first = SCENARIOS[0]
+    best = rows[(first, "optimal")]["objective_fte"]
+    assert f"Under {first} the optimum saves {best:,.1f} FTE" in text
+    for name in SCENARIOS[1:]:
+        row = rows[(name, "optimal")]
+        if row["objective_fte"] is None:
+            assert f"Under {name} there is no award set ({row['status']})." in text
+            continue
+        fte, total = row["objective_fte"], row["total_awarded"]
+        m = re.search(
+            rf"Under {re.escape(name)} the optimum saves ([\d,.]+) FTE \(([\d,.]+) FTE, "
+            rf"([\d.]+)% (more|fewer) than under {first}\)(?: and leaves EUR ([\d,.]+) of the "
+            r"EUR ([\d,]+) ceiling unawarded)?\.",
+            text,
+        )
+        assert m, name
+        assert float(m[1].replace(",", "")) == pytest.approx(fte, abs=0.051)
+        assert float(m[2].replace(",", "")) == pytest.approx(abs(fte - best), abs=0.051)
+        assert float(m[3]) == pytest.approx(abs(fte - best) / best * 100, abs=0.051)
+        assert m[4] == ("more" if fte > best else "fewer")
+        ceiling = 600_000_000
+        if m[5] is not None:
+            assert float(m[5].replace(",", "")) == pytest.approx(ceiling - total, abs=0.005)
+            assert int(m[6].replace(",", "")) == ceiling
+        else:
+            assert ceiling - total < 0.005
