@@ -367,15 +367,10 @@ def _removed(i: int) -> float | None:
     if any(i in members for _, _, members in base.problem.region_minimums):
         must_not = base.problem.must_not.copy()
         must_not[i] = True
-        problem = replace(base.problem, must_not=must_not)
-        own_model = build_mip(problem)  # i's columns shut, no let-off row waits for it
-        lp = None
-        if worker.lp is not None:
-            lp = worker.backend.lp_session(relaxation(own_model))
-        own = _Own(own_model, problem, lp)
+        own = _own(replace(base.problem, must_not=must_not))  # no let-off row waits for i
         return _optimum(
-            own_model.col_lb,
-            own_model.col_ub,
+            own.model.col_lb,
+            own.model.col_ub,
             make_start=lambda: _walked(initial, i, first=False, own=own),
             own=own,
         )
@@ -384,14 +379,42 @@ def _removed(i: int) -> float | None:
     return _optimum(lb, ub, make_start=lambda: _walked(initial, i, first=False))
 
 
+def _own(problem: AllocationProblem) -> _Own:
+    """The variant ``problem`` as a model of its own, with its LP loaded in this worker."""
+    worker = _worker()
+    model = build_mip(problem)
+    lp = worker.backend.lp_session(relaxation(model)) if worker.lp is not None else None
+    return _Own(model, problem, lp)
+
+
 def _raised_cap(k: int) -> float:
-    """Optimal FTE with budget cap k EUR 1M higher."""
+    """Optimal FTE with budget cap k EUR 1M higher. Under the regional minimum the model of
+    the raised problem is built (its own: the total awarded is bounded by the ceiling and the
+    let-off rows' big-M by that bound, families/region_min.py, so a higher ceiling is not a
+    bound change there; members are the applications the raised caps let be funded)."""
     base = _worker().base
     model, problem = base.model, base.problem
     row_ub = model.row_ub.copy()
     row_ub[k] += SHADOW_STEP_EUR / MONEY_UNIT_EUR
     rhs = np.asarray(problem.rhs_eur, dtype=np.float64)
     rhs[k] += SHADOW_STEP_EUR
+    if problem.region_minimums:
+        raised = replace(problem, rhs_eur=rhs.tolist())
+        never, regions = never_fundable(raised), np.asarray(problem.app_region, dtype=object)
+        raised.region_minimums = [
+            (region, share, np.flatnonzero((regions == region) & ~never))
+            for region, share, _ in problem.region_minimums
+        ]
+        own = _own(raised)
+        found = _optimum(
+            own.model.col_lb,
+            own.model.col_ub,
+            make_start=lambda: start_vector(own.model, raised, base.scale),
+            own=own,
+        )
+        if found is None:
+            raise RuntimeError(f"re-solve with {problem.rows[k].name} raised: infeasible")
+        return found
     # build_mip shut applications whose smallest award breaks a cap; the larger cap may
     # let some of them in
     reopen = never_fundable(problem) & ~never_fundable(problem, rhs) & ~problem.must_not

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from allocator.explain import explain
 from allocator.narrative import texts
 from tests.test_model import generated
 
+ROOT = Path(__file__).resolve().parents[1]
 TOL = 1e-3  # FTE: both sides are optima to a relative gap of 1e-7
 
 
@@ -197,3 +199,41 @@ def test_a_cap_raised_lets_in_an_application_too_big_for_it() -> None:
         "Not funded: even its smallest award needs EUR 10,500,000 under the AI theme budget, "
         "which holds EUR 10,000,000 in all; no award set can fund it."
     )
+
+
+def test_shadow_prices_under_the_regional_minimum_equal_fresh_solves() -> None:
+    """Under the regional minimum the total awarded is bounded by the ceiling inside the
+    model: a raised ceiling must raise that bound too (it was priced 0 where a fresh solve
+    with EUR 1M more gains 25.4 FTE). The shipped sample under board-rules with a binding
+    ceiling of EUR 500M: the ceiling, every priced cap and one unpriced one, each against a
+    fresh solve of the scenario with that limit EUR 1M higher."""
+    from allocator.catalog import regions_for, sample_applications_path
+    from allocator.explain import shadow_prices
+    from allocator.io.inputs import load_scenario, load_submission
+
+    scen = load_scenario(ROOT / "scenarios/board-rules.yaml").model_copy(
+        update={"ceiling": 500_000_000.0}
+    )
+    regions = regions_for(scen)
+    apps = load_submission(sample_applications_path(), regions).applications
+    alloc = allocate(apps, scen, RunOptions(), regions=regions)
+    base = alloc.result.objective_fte
+    assert base is not None and alloc.result.status is SolveStatus.optimal
+    prices = shadow_prices(alloc, workers=2)
+    assert prices["ceiling"] > 1.0  # the ceiling binds
+    unpriced = next(c for c, p in sorted(prices.items()) if p == 0)
+    for cap in [c for c, p in sorted(prices.items()) if p > 0] + [unpriced]:
+        family, _, key = cap.partition(":")
+        if family == "ceiling":
+            changed = {"ceiling": scen.ceiling + 1e6}
+        elif family == "theme":
+            changed = {"theme_budgets": {**scen.theme_budgets, key: scen.theme_budgets[key] + 1e6}}
+        elif family == "year":
+            years = dict(scen.year_budgets)
+            years[int(key)] += 1e6
+            changed = {"year_budgets": years}
+        else:
+            continue  # a region cap is a share of the ceiling: no scenario key raises it alone
+        fresh = allocate(apps, scen.model_copy(update=changed), RunOptions(), regions=regions)
+        assert fresh.result.objective_fte is not None
+        assert abs(fresh.result.objective_fte - base - prices[cap]) <= TOL, cap
