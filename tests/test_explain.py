@@ -224,7 +224,7 @@ def test_shadow_prices_under_the_regional_minimum_equal_fresh_solves() -> None:
     unpriced = next(c for c, p in sorted(prices.items()) if p == 0)
     for cap in [c for c, p in sorted(prices.items()) if p > 0] + [unpriced]:
         family, _, key = cap.partition(":")
-        if family == "ceiling":
+        if family == "ceiling":  # the region caps grow with it: none binds in this instance
             changed = {"ceiling": scen.ceiling + 1e6}
         elif family == "theme":
             changed = {"theme_budgets": {**scen.theme_budgets, key: scen.theme_budgets[key] + 1e6}}
