@@ -364,10 +364,11 @@ def _removed(i: int) -> float | None:
         return None  # a must_fund application cannot be taken out
     initial = base.scale.copy()
     initial[i] = 0.0
-    if any(i in members for _, _, members in base.problem.region_minimums):
-        must_not = base.problem.must_not.copy()
-        must_not[i] = True
-        own = _own(replace(base.problem, must_not=must_not))  # no let-off row waits for i
+    must_not = base.problem.must_not.copy()
+    must_not[i] = True
+    without = replace(base.problem, must_not=must_not)
+    if _waits_for(without, i):
+        own = _own(without)  # no let-off row waits for i
         return _optimum(
             own.model.col_lb,
             own.model.col_ub,
@@ -377,6 +378,21 @@ def _removed(i: int) -> float | None:
     ub[model.scale_col[i]] = 0.0
     ub[model.choice_col[i]] = 0.0
     return _optimum(lb, ub, make_start=lambda: _walked(initial, i, first=False))
+
+
+def _waits_for(without: AllocationProblem, i: int) -> bool:
+    """Does i's region have a let-off column in the model of ``without`` (the problem with i
+    locked out; families/region_min.py gives one where the region's sure applications fall
+    short of its minimum at the largest total)? Only then do bounds on the base model differ
+    from that model (its let-off rows, its big-M); elsewhere the region's row is the plain
+    minimum in both, and i at 0 by bounds is exact."""
+    from .families.region_min import exhausted_floor, total_max
+
+    t_max = total_max(without)
+    for _, share, members in without.region_minimums:
+        if i in members:
+            return exhausted_floor(without, members) < share * t_max * (1 + 1e-9)
+    return False
 
 
 def _own(problem: AllocationProblem) -> _Own:
