@@ -131,6 +131,7 @@ class _Minimums:
 
     above: dict[str, tuple[Fraction, Fraction]]
     cents: dict[str, int]
+    region: dict[str, str]  # application_id -> region
 
 
 def _minimums(alloc: Allocation) -> _Minimums:
@@ -143,7 +144,7 @@ def _minimums(alloc: Allocation) -> _Minimums:
             if not problem.region_let_off(members, scale):
                 held = sum(cents[problem.app_ids[i]] for i in members)
                 above[region] = (Fraction(share), held - Fraction(share) * total)
-    return _Minimums(above, cents)
+    return _Minimums(above, cents, {a.application_id: a.region for a in alloc.applications})
 
 
 def _board(app: Application, alloc: Allocation, minimums: _Minimums) -> str:
@@ -156,17 +157,26 @@ def _board(app: Application, alloc: Allocation, minimums: _Minimums) -> str:
         if app.application_id in alloc.scenario.must_fund
         else ""
     )
-    found = minimums.above.get(app.region)
-    if found is not None:
-        share, above = found
-        if minimums.cents[app.application_id] * (1 - share) > above:
-            name = alloc.regions.names.get(app.region, app.region)
-            words += (
-                f" {name}'s regional minimum ({alloc.scenario.region_min_factor:g} x its "
-                "population share of the total awarded) needs this award: without it the "
-                "region would fall short."
-            )
+    name = _needing_region(app.application_id, alloc, minimums)
+    if name:
+        words += (
+            f" {name}'s regional minimum ({alloc.scenario.region_min_factor:g} x its "
+            "population share of the total awarded) needs this award: without it the "
+            "region would fall short."
+        )
     return words
+
+
+def _needing_region(app_id: str, alloc: Allocation, minimums: _Minimums) -> str | None:
+    """The name of the region whose minimum needs this award (see _board), else None."""
+    region = minimums.region.get(app_id)
+    found = None if region is None else minimums.above.get(region)
+    if region is None or found is None:
+        return None
+    share, above = found
+    if minimums.cents[app_id] * (1 - share) > above:
+        return alloc.regions.names.get(region, region)
+    return None
 
 
 def _removed(e: ApplicationExplanation | None) -> str:
@@ -183,15 +193,17 @@ def _removed(e: ApplicationExplanation | None) -> str:
     return f" Without it the best award set would save {fte(e.fte_loss_if_removed)} FTE less."
 
 
-def _marginal(d: Decision, alloc: Allocation) -> str:
+def _marginal(d: Decision, alloc: Allocation, minimums: _Minimums) -> str:
     m = d.marginal
     if m is None:
         return ""
     mine, theirs, word = compared(d.fte_per_meur, m.fte_per_meur)
+    needed = _needing_region(m.application_id, alloc, minimums)
+    why = f"; {needed}'s regional minimum needs that award" if needed else ""
     return (
         f" It saves {mine} FTE per EUR 1M, {word} than {m.application_id} ({theirs}), the "
         f"funded project with the lowest FTE per EUR 1M under "
-        f"{describe_constraint(m.constraint, alloc)}."
+        f"{describe_constraint(m.constraint, alloc)}{why}."
     ).replace("as much as than", "as much as")
 
 
@@ -226,9 +238,8 @@ def decision_text(
         return ineligible_text(app, award.reason.split(";"), alloc)
     ratio = f"{d.fte_per_meur:.1f}"
     caps = [describe_constraint(c, alloc) for c in d.caps]
-    board = ""
-    if d.kind in ("funded", "partial"):
-        board = _board(app, alloc, minimums if minimums is not None else _minimums(alloc))
+    state = minimums if minimums is not None else _minimums(alloc)
+    board = _board(app, alloc, state) if d.kind in ("funded", "partial") else ""
     if d.kind == "funded":
         return (
             f"Funded in full: {eur(award.awarded_amount_eur)} for {fte(award.awarded_fte)} FTE "
@@ -267,7 +278,7 @@ def decision_text(
             f"Not funded: {_rooms(d, alloc)}."
             + _prices(d, prices, alloc)
             + _forced(d, e)
-            + _marginal(d, alloc)
+            + _marginal(d, alloc, state)
         )
     if d.kind == "no_fte":
         return "Not funded: it saves no FTE."

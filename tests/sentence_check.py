@@ -254,7 +254,7 @@ def _check(app_id: str, row: pd.Series, d: Data) -> list[str]:
     take(r" It cannot be funded at [\d.]+% with the other rules in place\.")
     take(r" Funding it at [\d.]+% would cost no FTE: another optimum funds it\.")
     m = take(
-        r" It saves ([\d.]+) FTE per EUR 1M, (more|less|as much as)(?: than)? (\S+) \(([\d.]+)\), the funded project with the lowest FTE per EUR 1M under (.+?)\.(?= |$)"
+        r" It saves ([\d.]+) FTE per EUR 1M, (more|less|as much as)(?: than)? (\S+) \(([\d.]+)\), the funded project with the lowest FTE per EUR 1M under (.+?)(?:; ([^.;:()]+?)'s regional minimum needs that award)?\.(?= |$)"
     )
     if m:
         bad += _marginal(app_id, m, d, words, named_caps)
@@ -426,4 +426,6 @@ def _marginal(
     digits = len(m[1].split(".")[1]) if "." in m[1] else 0
     if word != truth or not _close(mine, a, digits) or not _close(theirs, b, digits):
         bad.append(f"ratio comparison false: {a} vs {b} said {word}")
+    if m[6] is not None:  # the marginal project is said to be needed by its regional minimum
+        bad += _needed_by_minimum(other, m[6], float(d.scen.get("region_min_factor") or 0), d)
     return bad

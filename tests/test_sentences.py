@@ -4,6 +4,7 @@ instances, with and without --explain."""
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -205,7 +206,11 @@ def test_the_checker_catches_false_board_claims(tmp_path: Path) -> None:
     )
     let_off = next(i for i in text.index if funded[i] and region[i] == "PV20")
     plain = next(i for i in text.index if funded[i] and "must_fund" not in text[i] and i != "A004")
+    pointed = next(i for i in text.index if "regional minimum needs that award" in text[i])
+    other = re.search(r"; (\S+)'s regional minimum needs that award", text[pointed])
+    assert other
     lies = {
+        pointed: text[pointed].replace(f"; {other[1]}'s", "; Gelderland's"),
         plenty: text[plenty] + claim("Gelderland"),
         let_off: text[let_off] + claim("Groningen"),
         plain: text[plain] + " The board requires it (must_fund).",
