@@ -9,10 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
+
 from .domain import Application, Award, AwardStatus
 from .engine import Allocation
 from .explain import ApplicationExplanation, Explanations
 from .families import family_of
+from .families.region_min import standings
 from .families.theme import THEME_NAMES as THEME_NAMES  # its home is the theme family
 from .feasibility import to_cents
 from .reasons import FULL_EUR, Decision, decide
@@ -139,11 +142,10 @@ def _minimums(alloc: Allocation) -> _Minimums:
     cents = {w.application_id: to_cents(w.awarded_amount_eur) for w in alloc.result.awards}
     above: dict[str, tuple[Fraction, Fraction]] = {}
     if alloc.scenario.region_min_factor is not None and problem.region_minimums:
-        scale, total = alloc.scales(), sum(cents.values())
-        for region, share, members in problem.region_minimums:
-            if not problem.region_let_off(members, scale):
-                held = sum(cents[problem.app_ids[i]] for i in members)
-                above[region] = (Fraction(share), held - Fraction(share) * total)
+        amount = np.array([cents.get(a, 0) for a in problem.app_ids], dtype=np.int64)
+        for st in standings(problem, amount, alloc.scales()):
+            if not st.let_off:
+                above[st.region] = (st.share, st.held - st.need)
     return _Minimums(above, cents, {a.application_id: a.region for a in alloc.applications})
 
 

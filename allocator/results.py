@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,6 +17,7 @@ import numpy as np
 from .domain import NATIONAL_REGION, THEMES, AwardStatus, Method
 from .engine import Allocation
 from .families.region import REGION
+from .families.region_min import standings
 from .feasibility import limit_cents, row_cents, to_cents, year_cents
 
 if TYPE_CHECKING:
@@ -177,13 +177,8 @@ def constraint_rows(alloc: Allocation) -> list[Row]:
     0 where the region is let off: each of its applications funded in full, locked out or
     beaten by a group partner)."""
     problem = alloc.problem
-    cents = [0] * problem.n
-    scale = np.zeros(problem.n)
-    index = {a: i for i, a in enumerate(problem.app_ids)}
-    for w in alloc.result.awards:
-        if w.application_id in index:
-            cents[index[w.application_id]] = to_cents(w.awarded_amount_eur)
-            scale[index[w.application_id]] = w.scale
+    amount = {w.application_id: to_cents(w.awarded_amount_eur) for w in alloc.result.awards}
+    cents = np.array([amount.get(a, 0) for a in problem.app_ids], dtype=np.int64)
     used, limit = row_cents(problem, cents)
     rows = [
         {
@@ -197,17 +192,15 @@ def constraint_rows(alloc: Allocation) -> list[Row]:
     ]
     if alloc.scenario.region_min_factor is None or not alloc.result.awards:
         return rows
-    total = sum(cents)
-    for region, share, members in problem.region_minimums:
-        got = sum(cents[i] for i in members)
-        need = 0 if problem.region_let_off(members, scale) else math.floor(Fraction(share) * total)
+    for st in standings(problem, cents, alloc.scales()):
+        need = 0 if st.let_off else math.floor(st.need)
         rows.append(
             {
-                "constraint": f"region_min:{region}",
+                "constraint": f"region_min:{st.region}",
                 "family": "region_min",
                 "limit": _eur(need),
-                "used": _eur(got),
-                "slack": _eur(got - need),
+                "used": _eur(st.held),
+                "slack": _eur(st.held - need),
             }
         )
     return rows

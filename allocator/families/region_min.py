@@ -10,7 +10,7 @@ minimum, otherwise one of them would hold every award at zero.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -57,17 +57,13 @@ class RegionMinimum(Family):
         if not awarded.board_rules or not problem.region_minimums:
             return []
         amount, funded = awarded.amount, awarded.funded
-        total = int(amount.sum())
         full_scale = np.where(amount >= awarded.full, 1.0, np.where(funded, 0.5, 0.0))
         out = []
-        for region, share, in_region in problem.region_minimums:
-            got = int(amount[in_region].sum())
-            need = Fraction(share) * total
-            let_off = problem.region_let_off(in_region, full_scale)
-            if not let_off and got < need - awarded.floor_slack:
+        for st in standings(problem, amount, full_scale):
+            if not st.let_off and st.held < st.need - awarded.floor_slack:
                 out.append(
-                    f"region_min:{region}: EUR {eur_text(got)} < {eur_text(math.ceil(need))} "
-                    f"(short by {eur_text(need - got)})"
+                    f"region_min:{st.region}: EUR {eur_text(st.held)} < "
+                    f"{eur_text(math.ceil(st.need))} (short by {eur_text(st.need - st.held)})"
                 )
         return out
 
@@ -166,6 +162,41 @@ class RegionMinimum(Family):
 
 
 REGION_MIN = RegionMinimum()
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one region stands against its minimum in an award set: ``share`` = factor x
+    p_r; ``held``, the cents its applications hold; ``need``, share x the total awarded
+    (exact cents, a fraction); ``let_off``: its applications permit no more."""
+
+    region: str
+    share: Fraction
+    members: np.ndarray
+    let_off: bool
+    held: int
+    need: Fraction
+
+
+def standings(
+    problem: AllocationProblem, amount_cents: np.ndarray, scale: np.ndarray
+) -> list[Standing]:
+    """Every regional minimum of ``problem`` for the awards ``amount_cents`` (whole cents) at
+    ``scale`` (problem order): what verify checks, the constraints table lists and the
+    sentences say (feasibility, results, narrative)."""
+    amount = np.asarray(amount_cents, dtype=np.int64)
+    total = int(amount.sum())
+    return [
+        Standing(
+            region,
+            Fraction(share),
+            members,
+            problem.region_let_off(members, scale),
+            int(amount[members].sum()),
+            Fraction(share) * total,
+        )
+        for region, share, members in problem.region_minimums
+    ]
 
 
 def total_max(problem: AllocationProblem) -> float:
