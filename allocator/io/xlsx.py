@@ -51,11 +51,16 @@ def _shown_length(value: Any, style: int) -> int:
 
 def _width(name: str, rows: Sequence[Mapping[str, Any]], style: int) -> int:
     longest = len(name)
+    numbers: list[float] = []
     for k, row in enumerate(rows):
         value = row.get(name)
-        if value is None or (k >= TEXT_ROWS_MEASURED and isinstance(value, str)):
-            continue
-        longest = max(longest, _shown_length(value, style))
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and style:
+            if math.isfinite(value):  # in a number format the widest is at an extreme
+                numbers.append(value)
+        elif value is not None and (k < TEXT_ROWS_MEASURED or not isinstance(value, str)):
+            longest = max(longest, _shown_length(value, style))
+    if numbers:
+        longest = max(longest, *(_shown_length(v, style) for v in (max(numbers), min(numbers))))
     return max(WIDTH_MIN, min(WIDTH_MAX, longest + 2))
 
 
