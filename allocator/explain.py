@@ -415,10 +415,12 @@ def _raised_cap(k: int) -> float:
     rhs = np.asarray(problem.rhs_eur, dtype=np.float64)
     rhs[k] += SHADOW_STEP_EUR
     if problem.region_minimums:
+        from .families.region_min import region_members
+
         raised = replace(problem, rhs_eur=rhs.tolist())
-        never, regions = never_fundable(raised), np.asarray(problem.app_region, dtype=object)
+        never = never_fundable(raised)
         raised.region_minimums = [
-            (region, share, np.flatnonzero((regions == region) & ~never))
+            (region, share, region_members(raised, region, never))
             for region, share, _ in problem.region_minimums
         ]
         own = _own(raised)

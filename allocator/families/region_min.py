@@ -44,7 +44,7 @@ class RegionMinimum(Family):
         never = never_fundable(problem)
         regions = context.regions
         for region in sorted(regions.population):
-            members = np.flatnonzero((context.app_region == region) & ~never)
+            members = region_members(problem, region, never)
             if len(members):
                 share = factor * regions.share(region)
                 problem.region_minimums.append((region, share, members))
@@ -162,6 +162,12 @@ class RegionMinimum(Family):
 
 
 REGION_MIN = RegionMinimum()
+
+
+def region_members(problem: AllocationProblem, region: str, never: np.ndarray) -> np.ndarray:
+    """The applications of ``region`` that some award set can fund (``never``:
+    never_fundable under the problem's caps): those its minimum counts."""
+    return np.flatnonzero((np.asarray(problem.app_region, dtype=object) == region) & ~never)
 
 
 @dataclass(frozen=True)
